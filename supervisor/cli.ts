@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+import process from 'node:process';
+
+/**
+ * The `ecs-appliance` command line. Each command lives with the module it drives and exports
+ * `main(argv): Promise<number>` (the exit code); modules are loaded lazily so `discover` does not
+ * pay for Grafana templates and `proxy` does not load the ECS SDK.
+ */
+type CommandModule = { main(argv: string[]): Promise<number> };
+
+const commands: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
+  discover: { summary: 'find ECS containers to scrape and write Prometheus file_sd targets', load: () => import('./discovery/command.ts') },
+};
+
+function usage(): string {
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  return `usage: ecs-appliance <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun 'ecs-appliance <command> --help' for a command's options.\n`;
+}
+
+async function cli(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage());
+    return name ? 0 : 2;
+  }
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`ecs-appliance: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  return (await command.load()).main(rest);
+}
+
+cli(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`ecs-appliance: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -10,6 +10,7 @@ type CommandModule = { main(argv: string[]): Promise<number> };
 
 const commands: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
   discover: { summary: 'find ECS containers to scrape and write Prometheus file_sd targets', load: () => import('./discovery/command.ts') },
+  proxy: { summary: 'run the SigV4 signing proxy for AMP remote_write and queries on its own', load: () => import('./proxy/command.ts') },
 };
 
 function usage(): string {

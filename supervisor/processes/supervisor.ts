@@ -1,0 +1,157 @@
+import type { Registry } from 'prom-client';
+import type { Logger } from '../log.ts';
+import type { ComponentSpec } from './component.ts';
+import { ComponentProcess, type ComponentStatus, type ProcessTimings, type StopOutcome } from './component-process.ts';
+import { createProcessMetrics } from './metrics.ts';
+import type { ReloadResult } from './reload.ts';
+
+/** Something in-process (the SigV4 proxy) that must stop after the children, within the same budget. */
+export interface Stoppable {
+  name: string;
+  stop(graceMs: number): Promise<void>;
+}
+
+export interface HealthVerdict {
+  healthy: boolean;
+  /** One line per problem, naming the component and why; empty when healthy. */
+  reasons: string[];
+}
+
+export interface ReadinessVerdict {
+  ready: boolean;
+  /** Components not ready yet. */
+  waitingFor: string[];
+}
+
+export interface StopReport {
+  /** In the order stopped. */
+  steps: Array<StopOutcome | { name: string; forced: false; durationMs: number; error?: string }>;
+  durationMs: number;
+}
+
+/** Time kept back per remaining step for SIGKILL to land and the exit to be seen. */
+const KILL_RESERVE_MS = 500;
+const DEFAULT_STOP_BUDGET_MS = 25_000;
+
+/**
+ * Runs the appliance's components: starts them in the given order, reports combined health and
+ * readiness, reloads one on request, and stops them in reverse order (then `stopLast`) so the whole
+ * shutdown fits one budget, each step getting a share weighted by its spec's stopWeight.
+ */
+export class Supervisor {
+  readonly #components: ComponentProcess[];
+  readonly #weights = new Map<string, number>();
+  readonly #stopLast: Stoppable[];
+  readonly #log: Logger;
+  #stopping: Promise<StopReport> | undefined;
+
+  constructor(options: {
+    specs: ComponentSpec[];
+    logger: Logger;
+    registry: Registry;
+    timings?: Partial<ProcessTimings>;
+    stopLast?: Stoppable[];
+  }) {
+    const names = new Set<string>();
+    for (const spec of options.specs) {
+      if (names.has(spec.name)) throw new Error(`two components are named '${spec.name}'`);
+      names.add(spec.name);
+      this.#weights.set(spec.name, spec.stopWeight ?? 1);
+    }
+    const metrics = createProcessMetrics(options.registry);
+    this.#log = options.logger;
+    this.#components = options.specs.map((spec) => new ComponentProcess({ spec, logger: options.logger, metrics, timings: options.timings }));
+    this.#stopLast = options.stopLast ?? [];
+    for (const extra of this.#stopLast) this.#weights.set(extra.name, 1);
+  }
+
+  get components(): readonly ComponentProcess[] {
+    return this.#components;
+  }
+
+  component(name: string): ComponentProcess | undefined {
+    return this.#components.find((component) => component.name === name);
+  }
+
+  /** Start every component without waiting for any to be ready (Prometheus may replay its WAL for minutes). */
+  start(): void {
+    if (this.#stopping) throw new Error('the supervisor is stopping');
+    for (const component of this.#components) component.start();
+  }
+
+  /** Resolves true once every component is ready, false if `timeoutMs` passes first. */
+  async waitReady(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    for (const component of this.#components) {
+      if (!(await component.waitReady(Math.max(0, deadline - Date.now())))) return false;
+    }
+    return true;
+  }
+
+  /** Unhealthy only when something will not fix itself soon: a component crash-looping. */
+  health(): HealthVerdict {
+    const reasons = this.#components
+      .filter((component) => component.crashLooping)
+      .map((component) => `${component.name} is crash-looping: ${component.lastError ?? 'unknown reason'}`);
+    return { healthy: reasons.length === 0, reasons };
+  }
+
+  readiness(): ReadinessVerdict {
+    const waitingFor = this.#components.filter((component) => !component.ready).map((component) => component.name);
+    return { ready: waitingFor.length === 0, waitingFor };
+  }
+
+  status(): ComponentStatus[] {
+    return this.#components.map((component) => component.status());
+  }
+
+  /** Apply new configuration to one component; an unknown name is a failed result, not a throw. */
+  async reload(name: string): Promise<ReloadResult> {
+    const component = this.component(name);
+    if (!component) return { ok: false, error: `no component named '${name}' is running in this appliance` };
+    return component.reload();
+  }
+
+  /**
+   * Stop everything once (later calls get the same report): components in reverse start order,
+   * then `stopLast`, each with the stop signal and SIGKILL when its share of the budget runs out.
+   */
+  stop(budgetMs: number = DEFAULT_STOP_BUDGET_MS): Promise<StopReport> {
+    this.#stopping ??= this.#stopAll(budgetMs);
+    return this.#stopping;
+  }
+
+  /** Synchronous last resort (process 'exit'): SIGKILL whatever children are still alive. */
+  killAll(): void {
+    for (const component of this.#components) component.killNow();
+  }
+
+  async #stopAll(budgetMs: number): Promise<StopReport> {
+    const began = Date.now();
+    const deadline = began + budgetMs;
+    const steps: StopReport['steps'] = [];
+    const order: Array<ComponentProcess | Stoppable> = [...[...this.#components].reverse(), ...this.#stopLast];
+    this.#log.info({ budgetMs, order: order.map((step) => step.name) }, 'stopping components');
+    for (let i = 0; i < order.length; i++) {
+      const step = order[i]!;
+      const remaining = order.slice(i);
+      const totalWeight = remaining.reduce((sum, s) => sum + (this.#weights.get(s.name) ?? 1), 0);
+      const available = Math.max(0, deadline - Date.now() - KILL_RESERVE_MS * remaining.length);
+      const share = Math.floor((available * (this.#weights.get(step.name) ?? 1)) / totalWeight);
+      if (step instanceof ComponentProcess) {
+        steps.push(await step.stop(share));
+        continue;
+      }
+      const started = Date.now();
+      try {
+        await step.stop(share);
+        steps.push({ name: step.name, forced: false, durationMs: Date.now() - started });
+      } catch (error) {
+        steps.push({ name: step.name, forced: false, durationMs: Date.now() - started, error: (error as Error).message });
+      }
+    }
+    const report = { steps, durationMs: Date.now() - began };
+    this.#log.info(report, 'all components stopped');
+    return report;
+  }
+}

@@ -249,7 +249,8 @@ async function answerMetrics(res: Response, registry: Registry): Promise<void> {
 
 async function drainAndClose(server: http.Server, upstream: Upstream, drainTimeoutMs: number): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  server.closeIdleConnections();
+  // A kept-alive connection goes idle the moment its in-flight response ends; close it then.
+  const idleSweep = setInterval(() => server.closeIdleConnections(), 50);
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<void>((resolve) => {
     timer = setTimeout(() => {
@@ -260,5 +261,6 @@ async function drainAndClose(server: http.Server, upstream: Upstream, drainTimeo
   await Promise.race([closed, deadline]);
   clearTimeout(timer);
   await closed;
+  clearInterval(idleSweep);
   upstream.close();
 }

@@ -1,0 +1,16 @@
+import type { DiscoverySettings } from '../settings.ts';
+import { centralRules } from './central-rules.ts';
+import { ecsDiscoveryLabels } from './ecs-discovery-labels.ts';
+import { ecsSdEnvironment } from './ecs-sd-environment.ts';
+import type { OptInMatcher } from './endpoint.ts';
+import { prometheusIoLabels } from './prometheus-io-labels.ts';
+
+/** The opt-in ways the settings enable, in precedence order: where two give the same endpoint, the first wins. */
+export function optInMatchers(settings: Pick<DiscoverySettings, 'optIn' | 'rules'>): OptInMatcher[] {
+  const matchers: OptInMatcher[] = [];
+  if (settings.optIn.dockerLabels) matchers.push(prometheusIoLabels);
+  if (settings.optIn.ecsDiscoveryLabels) matchers.push(ecsDiscoveryLabels);
+  if (settings.optIn.ecsSdEnvironment) matchers.push(ecsSdEnvironment);
+  if (settings.rules.length > 0) matchers.push(centralRules(settings.rules));
+  return matchers;
+}

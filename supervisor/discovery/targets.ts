@@ -1,0 +1,152 @@
+import { parseDuration } from '../duration.ts';
+import { resolveAddress } from './address.ts';
+import { metaLabels } from './labels.ts';
+import type { EndpointRequest, OptInMatcher } from './optin/endpoint.ts';
+import { networkModeOf, serviceNameOf, type ClusterSnapshot, type ContainerView } from './world.ts';
+
+/** One Prometheus target: an address and its labels (including the `__` ones Prometheus honours). */
+export interface Target {
+  address: string;
+  labels: Record<string, string>;
+}
+
+export interface TargetOptions {
+  matchers: readonly OptInMatcher[];
+  defaultPath: string;
+  defaultScheme: string;
+  /** The scrape timeout Prometheus would apply; a shorter per-target interval lowers it. */
+  defaultTimeout: string;
+}
+
+/** Why each running container did or did not become a target: what `--explain` prints. */
+export interface TaskDecision {
+  taskArn: string;
+  taskDefinition: string;
+  lastStatus: string;
+  service: string | undefined;
+  /** Set when the whole task is passed over (not RUNNING yet, definition unknown). */
+  skipped?: string;
+  containers: ContainerDecision[];
+}
+
+export interface ContainerDecision {
+  name: string;
+  /** False when no opt-in way applies to the container. */
+  optedIn: boolean;
+  targets: { address: string; path: string; source: string }[];
+  problems: string[];
+  notes: string[];
+}
+
+export interface ClusterTargets {
+  targets: Target[];
+  tasks: TaskDecision[];
+}
+
+/**
+ * The functional core of discovery: what one cluster looks like → which targets exist, with a
+ * reason for everything left out. No I/O, no clock: same snapshot, same answer.
+ */
+export function computeTargets(snapshot: ClusterSnapshot, options: TargetOptions): ClusterTargets {
+  const result: ClusterTargets = { targets: [], tasks: [] };
+  const tasks = [...snapshot.tasks].sort((a, b) => (a.taskArn ?? '').localeCompare(b.taskArn ?? ''));
+  for (const task of tasks) {
+    const taskDefinition = snapshot.taskDefinitions.get(task.taskDefinitionArn ?? '');
+    const decision: TaskDecision = {
+      taskArn: task.taskArn ?? '',
+      taskDefinition: taskDefinition ? `${taskDefinition.family}:${taskDefinition.revision}` : (task.taskDefinitionArn ?? ''),
+      lastStatus: task.lastStatus ?? 'UNKNOWN',
+      service: serviceNameOf(task),
+      containers: [],
+    };
+    result.tasks.push(decision);
+    if (task.lastStatus !== 'RUNNING') {
+      decision.skipped = `task is ${task.lastStatus ?? 'in an unknown state'}, not RUNNING yet`;
+      continue;
+    }
+    if (!taskDefinition) {
+      decision.skipped = `task definition ${task.taskDefinitionArn} is not known`;
+      continue;
+    }
+    for (const definition of taskDefinition.containerDefinitions ?? []) {
+      const view: ContainerView = {
+        snapshot,
+        task,
+        taskDefinition,
+        definition,
+        runtime: task.containers?.find((c) => c.name === definition.name),
+        networkMode: networkModeOf(taskDefinition),
+        serviceName: decision.service,
+        dockerLabels: definition.dockerLabels ?? {},
+        environment: Object.fromEntries((definition.environment ?? []).filter((e) => e.name).map((e) => [e.name!, e.value ?? ''])),
+      };
+      decision.containers.push(containerTargets(view, options, result.targets));
+    }
+  }
+  return result;
+}
+
+function containerTargets(view: ContainerView, options: TargetOptions, out: Target[]): ContainerDecision {
+  const decision: ContainerDecision = { name: view.definition.name ?? '', optedIn: false, targets: [], problems: [], notes: [] };
+  const seen = new Map<string, string>();
+  for (const matcher of options.matchers) {
+    const outcome = matcher.match(view);
+    if (!outcome) continue;
+    decision.optedIn = true;
+    decision.problems.push(...outcome.problems);
+    for (const request of outcome.endpoints) {
+      const built = buildTarget(view, request, options);
+      if ('problem' in built) {
+        decision.problems.push(`${request.source}: ${built.problem}`);
+        continue;
+      }
+      const path = built.labels.__metrics_path__!;
+      const key = `${built.labels.__scheme__}://${built.address}${path}`;
+      const earlier = seen.get(key);
+      if (earlier) {
+        decision.notes.push(`${request.source} asks for ${key} too; ${earlier} already gives it`);
+        continue;
+      }
+      seen.set(key, request.source);
+      out.push(built);
+      decision.targets.push({ address: built.address, path, source: request.source });
+    }
+  }
+  if (decision.optedIn && view.runtime?.lastStatus && view.runtime.lastStatus !== 'RUNNING' && decision.targets.length > 0) {
+    decision.notes.push(`container is ${view.runtime.lastStatus}`);
+  }
+  return decision;
+}
+
+function buildTarget(view: ContainerView, request: EndpointRequest, options: TargetOptions): Target | { problem: string } {
+  const resolved = resolveAddress(view, request.port);
+  if (!resolved.ok) return { problem: resolved.problem };
+  const address = `${request.host ?? resolved.ip}:${resolved.port}`;
+
+  const timeout = scrapeTimeout(request, options.defaultTimeout);
+  if ('problem' in timeout) return timeout;
+
+  const containerPort = request.port.kind === 'container' ? request.port.port : undefined;
+  const labels: Record<string, string> = {
+    ...(request.metaLabels ? metaLabels(view, resolved.ip, containerPort, request.source) : {}),
+    ...request.compatLabels?.(address),
+    __metrics_path__: request.path ?? options.defaultPath,
+    __scheme__: request.scheme ?? options.defaultScheme,
+  };
+  if (request.interval) labels.__scrape_interval__ = request.interval;
+  if (timeout.value) labels.__scrape_timeout__ = timeout.value;
+  if (request.job) labels.job = request.job;
+  return { address, labels };
+}
+
+/** Prometheus refuses a target whose timeout exceeds its interval, so a short interval caps the default timeout. */
+function scrapeTimeout(request: EndpointRequest, defaultTimeout: string): { value: string | undefined } | { problem: string } {
+  if (request.interval === undefined) return { value: request.timeout };
+  const interval = parseDuration(request.interval)!;
+  if (request.timeout !== undefined) {
+    return parseDuration(request.timeout)! > interval
+      ? { problem: `scrape timeout ${request.timeout} is longer than the interval ${request.interval}` }
+      : { value: request.timeout };
+  }
+  return { value: (parseDuration(defaultTimeout) ?? Infinity) > interval ? request.interval : undefined };
+}

@@ -11,11 +11,11 @@ const BUCKETS: Record<string, string> = {
   DescribeClusters: 'ecs:cluster-read',
   ListServices: 'ecs:service-read',
   DescribeServices: 'ecs:service-read',
-  ListTasks: 'ecs:task-read',
-  DescribeTasks: 'ecs:task-read',
-  DescribeContainerInstances: 'ecs:task-read',
+  ListTasks: 'ecs:cluster-resource-read',
+  DescribeTasks: 'ecs:cluster-resource-read',
+  DescribeContainerInstances: 'ecs:cluster-resource-read',
   DescribeTaskDefinition: 'ecs:task-definition-read',
-  ListContainerInstances: 'ecs:container-instance-list',
+  ListContainerInstances: 'ecs:cluster-resource-read',
 };
 
 const AUTH_ERRORS: Record<AuthFailure, [string, string]> = {

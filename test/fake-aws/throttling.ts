@@ -1,7 +1,7 @@
 /**
- * Token buckets per account + region + bucket, shaped like AWS's published ECS limits
- * (docs: "Request throttling for the Amazon ECS API"). Task reads and container-instance
- * describes share one bucket, as the brief of this fake requires; EC2 Describe* is 100 / 20 s⁻¹.
+ * Token buckets per account + region + bucket, shaped like AWS's published limits (ECS API
+ * Reference "Request throttling for the Amazon ECS API": one bucket per category, shared by its
+ * actions; EC2 "Request throttling": non-mutating actions 100 burst, 20/s).
  */
 
 export interface BucketShape {
@@ -12,9 +12,9 @@ export interface BucketShape {
 export const DEFAULT_BUCKETS: Record<string, BucketShape> = {
   'ecs:cluster-read': { capacity: 50, refillPerSecond: 20 },
   'ecs:service-read': { capacity: 100, refillPerSecond: 20 },
-  'ecs:task-read': { capacity: 100, refillPerSecond: 20 },
+  /** ListTasks, DescribeTasks, DescribeContainerInstances, ListContainerInstances. */
+  'ecs:cluster-resource-read': { capacity: 100, refillPerSecond: 20 },
   'ecs:task-definition-read': { capacity: 50, refillPerSecond: 20 },
-  'ecs:container-instance-list': { capacity: 100, refillPerSecond: 20 },
   'ec2:describe': { capacity: 100, refillPerSecond: 20 },
 };
 

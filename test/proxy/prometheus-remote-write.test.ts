@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Registry } from 'prom-client';
+import { silentLogger } from '../../supervisor/log.ts';
+import { startSigV4Proxy, type SigV4Proxy } from '../../supervisor/proxy/sigv4-proxy.ts';
+import { startCheckingUpstream, type Behaviour, type CheckingUpstream } from './checking-upstream.ts';
+import { startEcsCredentialsServer, type EcsCredentialsServer } from './ecs-credentials-server.ts';
+
+const REGION = 'us-east-2';
+const SEQ = 'proxy_test_scrape_seq';
+
+/**
+ * A real Prometheus remote-writes through the proxy to a fake AMP that checks every signature,
+ * while the fake AMP fails in each way AMP can and the container credentials expire every 4 s.
+ * The exporter's value goes up by one per scrape, so "every sample arrived, none was acked before
+ * it was delivered" is: the delivered values are exactly 1..N with no gap.
+ */
+describe('Prometheus remote_write through the SigV4 proxy', () => {
+  let dir: string;
+  let ecs: EcsCredentialsServer;
+  let upstream: CheckingUpstream;
+  let proxy: SigV4Proxy;
+  let exporter: http.Server;
+  let prometheus: ChildProcess | undefined;
+  let prometheusLog = '';
+  let served = 0;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'proxy-prom-'));
+    ecs = await startEcsCredentialsServer({ lifetimeMs: 4000 });
+    upstream = await startCheckingUpstream({ region: REGION, service: 'aps', keys: (id) => ecs.issued.get(id) });
+    proxy = await startSigV4Proxy({ listen: '127.0.0.1:0', upstream: upstream.url, region: REGION, credentials: ecs.provider, refreshMarginMs: 2000, upstreamTimeoutMs: 1000, logger: silentLogger, registry: new Registry() });
+    exporter = http.createServer((_req, res) => {
+      served++;
+      res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4' }).end(`# TYPE ${SEQ} gauge\n${SEQ} ${served}\n`);
+    });
+    await new Promise<void>((resolve) => exporter.listen(0, '127.0.0.1', resolve));
+
+    await writeFile(
+      join(dir, 'prometheus.yml'),
+      `global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+  external_labels:
+    cluster: test-cluster
+    __replica__: replica-a
+scrape_configs:
+  - job_name: exporter
+    static_configs:
+      - targets: ['127.0.0.1:${(exporter.address() as AddressInfo).port}']
+remote_write:
+  - url: ${proxy.url}/api/v1/remote_write
+    remote_timeout: 5s
+    queue_config:
+      capacity: 2500
+      min_shards: 1
+      max_shards: 2
+      max_samples_per_send: 500
+      batch_send_deadline: 500ms
+      min_backoff: 50ms
+      max_backoff: 500ms
+      retry_on_http_429: true
+    metadata_config:
+      send: false
+`,
+    );
+    prometheus = spawn(
+      '/usr/bin/prometheus',
+      [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, '--web.listen-address=127.0.0.1:0', '--storage.remote.flush-deadline=2s', '--log.level=info'],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    prometheus.stderr?.on('data', (chunk: Buffer) => {
+      prometheusLog = (prometheusLog + chunk.toString()).slice(-20_000);
+    });
+  });
+
+  after(async () => {
+    if (prometheus && prometheus.exitCode === null) {
+      const exited = new Promise((resolve) => prometheus!.once('exit', resolve));
+      prometheus.kill('SIGTERM');
+      const timer = setTimeout(() => prometheus!.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    await proxy?.stop();
+    await upstream?.close();
+    await ecs?.close();
+    await new Promise((resolve) => exporter?.close(resolve));
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const delivered = () => new Set(upstream.accepted.filter((s) => s.labels.__name__ === SEQ).flatMap((s) => s.samples.map((p) => p.value)));
+  const maxDelivered = () => Math.max(0, ...delivered());
+
+  async function waitFor(what: string, condition: () => boolean, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!condition()) {
+      if (Date.now() > deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}\nPrometheus log tail:\n${prometheusLog.slice(-3000)}`);
+      if (prometheus?.exitCode !== null) assert.fail(`Prometheus exited (${prometheus?.exitCode}):\n${prometheusLog.slice(-3000)}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  async function outage(behaviour: Behaviour | 'down', ms: number): Promise<void> {
+    if (behaviour === 'down') await upstream.goDown();
+    else upstream.behaviour = behaviour;
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    if (behaviour === 'down') await upstream.comeBack();
+    upstream.behaviour = { kind: 'accept' };
+  }
+
+  it('keeps every sample through 500s, 429s, an unreachable and a slow AMP and expiring credentials, and delivers them all', async () => {
+    await waitFor('the first samples to arrive through the proxy', () => maxDelivered() >= 3, 30_000);
+
+    const statusesBefore = upstream.requests.length;
+    await outage({ kind: 'status', status: 500 }, 3000);
+    await outage({ kind: 'status', status: 429 }, 3000);
+    await outage('down', 3000);
+    await outage({ kind: 'slow', delayMs: 1500 }, 3000);
+
+    const servedAtRecovery = served;
+    await waitFor(`Prometheus to catch up to scrape ${servedAtRecovery}`, () => maxDelivered() >= servedAtRecovery, 30_000);
+
+    const values = [...delivered()].sort((a, b) => a - b);
+    const missing = Array.from({ length: values.at(-1)! }, (_, i) => i + 1).filter((v) => !delivered().has(v));
+    assert.deepEqual(missing, [], `scrapes never delivered (of ${values.at(-1)}): ${missing.join(', ')}`);
+
+    const during = upstream.requests.slice(statusesBefore);
+    assert.ok(during.some((r) => r.status === 500), 'Prometheus met the 500s');
+    assert.ok(during.some((r) => r.status === 429), 'Prometheus met the 429s');
+    assert.deepEqual(
+      upstream.requests.filter((r) => r.rejection).map((r) => r.rejection),
+      [],
+      'every request carried a valid signature from unexpired credentials',
+    );
+    const keys = new Set(upstream.requests.map((r) => r.accessKeyId));
+    assert.ok(keys.size >= 3, `credentials rotated: ${keys.size} keys used over the run`);
+
+    const seqSeries = upstream.accepted.find((s) => s.labels.__name__ === SEQ);
+    assert.equal(seqSeries?.labels.cluster, 'test-cluster');
+    assert.equal(seqSeries?.labels.__replica__, 'replica-a');
+  });
+});

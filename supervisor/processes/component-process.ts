@@ -50,7 +50,7 @@ export const defaultProcessTimings: ProcessTimings = {
 export type ComponentState = 'idle' | 'running' | 'backoff' | 'stopping' | 'stopped';
 
 /** A typed, secret-free snapshot for /status. */
-export interface ComponentStatus {
+export type ComponentStatus = {
   name: string;
   state: ComponentState;
   ready: boolean;
@@ -63,7 +63,7 @@ export interface ComponentStatus {
   lastExit: { code: number | null; signal: string | null; at: string } | null;
   lastError: string | null;
   lastLines: string[];
-}
+};
 
 export interface StopOutcome {
   name: string;

@@ -1,4 +1,5 @@
 import type { Registry } from 'prom-client';
+import type { AdminRegistry } from '../admin/admin-server.ts';
 import type { Logger } from '../log.ts';
 import type { ComponentSpec } from './component.ts';
 import { ComponentProcess, type ComponentStatus, type ProcessTimings, type StopOutcome } from './component-process.ts';
@@ -19,8 +20,8 @@ export interface HealthVerdict {
 
 export interface ReadinessVerdict {
   ready: boolean;
-  /** Components not ready yet. */
-  waitingFor: string[];
+  /** One line per component not ready yet. */
+  reasons: string[];
 }
 
 export interface StopReport {
@@ -97,8 +98,17 @@ export class Supervisor {
   }
 
   readiness(): ReadinessVerdict {
-    const waitingFor = this.#components.filter((component) => !component.ready).map((component) => component.name);
-    return { ready: waitingFor.length === 0, waitingFor };
+    const reasons = this.#components
+      .filter((component) => !component.ready)
+      .map((component) => `${component.name} is not ready (${component.state}${component.lastError ? `; last error: ${component.lastError}` : ''})`);
+    return { ready: reasons.length === 0, reasons };
+  }
+
+  /** Publish health, readiness and the `components` status section on the admin endpoint. */
+  registerWith(admin: AdminRegistry): void {
+    admin.registerHealth('components', () => this.health());
+    admin.registerReadiness('components', () => this.readiness());
+    admin.registerStatus('components', () => this.status());
   }
 
   status(): ComponentStatus[] {

@@ -1,0 +1,170 @@
+import type { Server } from 'node:http';
+import express, { type Express, type Response } from 'express';
+import type { Registry } from 'prom-client';
+import type { Logger } from '../log.ts';
+import { parseListenAddress, type ListenAddress } from '../proxy/listen-address.ts';
+import { redactSecrets } from './redact.ts';
+
+export const defaultAdminAddress = '0.0.0.0:9901';
+
+export interface HealthCheck {
+  healthy: boolean;
+  /** Why not, naming the part that is broken. */
+  reasons: string[];
+}
+
+export interface ReadinessCheck {
+  ready: boolean;
+  reasons: string[];
+}
+
+/** A JSON-safe snapshot: what a module shows about itself on /status. */
+export type StatusValue = string | number | boolean | null | StatusValue[] | { [key: string]: StatusValue | undefined };
+
+/** What modules need from the admin endpoint; the lead wires each module's checks into it. */
+export interface AdminRegistry {
+  registerStatus(name: string, snapshot: () => StatusValue): void;
+  registerHealth(name: string, check: () => HealthCheck): void;
+  registerReadiness(name: string, check: () => ReadinessCheck): void;
+}
+
+const RESERVED_STATUS_KEYS = new Set(['generatedAt', 'healthy', 'ready', 'reasons']);
+
+/**
+ * The appliance's one admin listener: /healthz for the ECS container health check (503 only when
+ * something is broken for good, e.g. a component crash-looping), /readyz (every registered
+ * readiness check passes), /status (the registered snapshots, secrets redacted) and /metrics
+ * (the registry passed in).
+ */
+export class AdminServer implements AdminRegistry {
+  readonly app: Express;
+  readonly #statuses = new Map<string, () => StatusValue>();
+  readonly #health = new Map<string, () => HealthCheck>();
+  readonly #readiness = new Map<string, () => ReadinessCheck>();
+  readonly #log: Logger;
+  #server: Server | undefined;
+
+  constructor(options: { registry: Registry; logger: Logger }) {
+    this.#log = options.logger.child({ component: 'admin' });
+    const { registry } = options;
+    const app = express();
+    app.disable('x-powered-by');
+    app.get('/healthz', (_request, response) => {
+      const verdict = this.health();
+      response.status(verdict.healthy ? 200 : 503).json(verdict.healthy ? { status: 'ok' } : { status: 'unhealthy', reasons: verdict.reasons });
+    });
+    app.get('/readyz', (_request, response) => {
+      const verdict = this.readiness();
+      response.status(verdict.ready ? 200 : 503).json(verdict.ready ? { status: 'ready' } : { status: 'not ready', reasons: verdict.reasons });
+    });
+    app.get('/status', (_request, response) => {
+      response.json(this.status());
+    });
+    app.get('/metrics', async (_request, response: Response) => {
+      try {
+        const body = await registry.metrics();
+        response.type(registry.contentType).send(body);
+      } catch (error) {
+        this.#log.error({ error: (error as Error).message }, 'collecting metrics failed');
+        response.status(500).type('text/plain').send('collecting metrics failed\n');
+      }
+    });
+    app.use((_request, response) => {
+      response.status(404).json({ error: 'not found', endpoints: ['/healthz', '/readyz', '/status', '/metrics'] });
+    });
+    this.app = app;
+  }
+
+  registerStatus(name: string, snapshot: () => StatusValue): void {
+    if (RESERVED_STATUS_KEYS.has(name)) throw new Error(`status section '${name}' clashes with a field /status always has`);
+    register(this.#statuses, 'status section', name, snapshot);
+  }
+
+  registerHealth(name: string, check: () => HealthCheck): void {
+    register(this.#health, 'health check', name, check);
+  }
+
+  registerReadiness(name: string, check: () => ReadinessCheck): void {
+    register(this.#readiness, 'readiness check', name, check);
+  }
+
+  /** Every health check combined; a check that throws counts as unhealthy. */
+  health(): HealthCheck {
+    const reasons: string[] = [];
+    for (const [name, check] of this.#health) {
+      try {
+        const verdict = check();
+        if (!verdict.healthy) reasons.push(...(verdict.reasons.length > 0 ? verdict.reasons : [`${name} is unhealthy`]));
+      } catch (error) {
+        reasons.push(`${name} health check failed: ${(error as Error).message}`);
+      }
+    }
+    return { healthy: reasons.length === 0, reasons };
+  }
+
+  /** Every readiness check combined; with none registered nothing is known to be ready. */
+  readiness(): ReadinessCheck {
+    if (this.#readiness.size === 0) return { ready: false, reasons: ['nothing has reported readiness yet'] };
+    const reasons: string[] = [];
+    for (const [name, check] of this.#readiness) {
+      try {
+        const verdict = check();
+        if (!verdict.ready) reasons.push(...(verdict.reasons.length > 0 ? verdict.reasons : [`${name} is not ready`]));
+      } catch (error) {
+        reasons.push(`${name} readiness check failed: ${(error as Error).message}`);
+      }
+    }
+    return { ready: reasons.length === 0, reasons };
+  }
+
+  status(): Record<string, unknown> {
+    const health = this.health();
+    const readiness = this.readiness();
+    const snapshot: Record<string, unknown> = {
+      generatedAt: new Date().toISOString(),
+      healthy: health.healthy,
+      ready: readiness.ready,
+      reasons: [...health.reasons, ...readiness.reasons],
+    };
+    for (const [name, provider] of this.#statuses) {
+      try {
+        snapshot[name] = redactSecrets(provider());
+      } catch (error) {
+        snapshot[name] = { error: `status unavailable: ${(error as Error).message}` };
+      }
+    }
+    return snapshot;
+  }
+
+  /** Listen on `HOST:PORT` (APPLIANCE_ADMIN_ADDR); resolves with the bound address (port 0 picks one). */
+  async listen(address: string | ListenAddress = defaultAdminAddress): Promise<ListenAddress> {
+    if (this.#server) throw new Error('the admin server is already listening');
+    const { host, port } = typeof address === 'string' ? parseListenAddress(address) : address;
+    const server = await new Promise<Server>((resolve, reject) => {
+      const candidate = this.app.listen(port, host, (error?: Error) => (error ? reject(error) : resolve(candidate)));
+      candidate.once('error', reject);
+    });
+    server.keepAliveTimeout = 5_000;
+    this.#server = server;
+    const bound = server.address();
+    if (bound === null || typeof bound === 'string') throw new Error('admin server has no TCP address');
+    this.#log.info({ host: bound.address, port: bound.port }, 'admin endpoint listening');
+    return { host: bound.address, port: bound.port };
+  }
+
+  async close(): Promise<void> {
+    const server = this.#server;
+    if (!server) return;
+    this.#server = undefined;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+    });
+  }
+}
+
+function register<T>(map: Map<string, T>, kind: string, name: string, value: T): void {
+  if (name.trim() === '') throw new Error(`a ${kind} needs a name`);
+  if (map.has(name)) throw new Error(`${kind} '${name}' is already registered`);
+  map.set(name, value);
+}

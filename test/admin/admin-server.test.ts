@@ -11,8 +11,12 @@ const crasher = { name: 'crasher', command: node, args: ['-e', 'console.error("l
 
 async function get(base: string, path: string) {
   const response = await fetch(`${base}${path}`);
-  const type = response.headers.get('content-type') ?? '';
-  return { status: response.status, type, body: type.includes('json') ? ((await response.json()) as Record<string, any>) : await response.text() };
+  return { status: response.status, type: response.headers.get('content-type') ?? '', body: (await response.json()) as Record<string, any> };
+}
+
+async function getText(base: string, path: string) {
+  const response = await fetch(`${base}${path}`);
+  return { status: response.status, type: response.headers.get('content-type') ?? '', body: await response.text() };
 }
 
 describe('the admin endpoint', () => {
@@ -87,7 +91,7 @@ describe('the admin endpoint', () => {
     const { registry, supervisor, base } = await serve([sleeper]);
     new Counter({ name: 'ecs_appliance_discovery_cycles_total', help: 'test stand-in for another module', registers: [registry] }).inc(2);
     await supervisor.waitReady(5_000);
-    const { status, type, body } = await get(base, '/metrics');
+    const { status, type, body } = await getText(base, '/metrics');
     assert.equal(status, 200);
     assert.match(type, /^text\/plain; version=0\.0\.4/);
     assert.match(String(body), /ecs_appliance_component_up\{component="sleeper"\} 1/);

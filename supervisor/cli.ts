@@ -11,6 +11,8 @@ type CommandModule = { main(argv: string[]): Promise<number> };
 const commands: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
   discover: { summary: 'find ECS containers to scrape and write Prometheus file_sd targets', load: () => import('./discovery/command.ts') },
   proxy: { summary: 'run the SigV4 signing proxy for AMP remote_write and queries on its own', load: () => import('./proxy/command.ts') },
+  check: { summary: 'validate a config bundle (schema, render, promtool, amtool) without running anything', load: () => import('./config/check-command.ts') },
+  render: { summary: 'write the Prometheus/Alertmanager/Grafana files a config bundle would produce', load: () => import('./render/render-command.ts') },
 };
 
 function usage(): string {

@@ -1,0 +1,58 @@
+import { randomBytes } from 'node:crypto';
+import process from 'node:process';
+import { parseArgs } from 'node:util';
+import { writeTree } from '../config/atomic-files.ts';
+import { ConfigError } from '../config/errors.ts';
+import { fetchBundleOnce } from '../config/fetch-once.ts';
+import { defaultDataDir } from '../processes/settings.ts';
+import { prepareRelease } from './pipeline.ts';
+
+const USAGE = `usage: ecs-appliance render [LOCATION] --out DIR [--data-dir DIR]
+
+Writes the files the appliance would apply for a config bundle (prometheus/, alertmanager/,
+grafana/) into DIR, without running or checking anything else (see 'ecs-appliance check').
+
+  LOCATION        as for 'check' (default: CONFIG_LOCATION, else the built-in default bundle)
+  --out DIR       where to write (created if missing; files of the same name are replaced)
+  --data-dir DIR  data directory the paths in the files refer to (default: DATA_DIR or ${defaultDataDir})
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { out: { type: 'string' }, 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    });
+  } catch (error) {
+    process.stderr.write(`ecs-appliance render: ${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
+    return 2;
+  }
+  if (parsed.values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const out = parsed.values.out;
+  if (!out || parsed.positionals.length > 1) {
+    process.stderr.write(`ecs-appliance render: ${out ? 'expected at most one LOCATION' : '--out DIR is required'}\n\n${USAGE}`);
+    return 2;
+  }
+
+  const env = process.env;
+  try {
+    const { bundle, builtin } = await fetchBundleOnce(parsed.positionals[0], env);
+    const dataDir = parsed.values['data-dir'] ?? (env.DATA_DIR || defaultDataDir);
+    const generated = randomBytes(18).toString('base64url');
+    const prepared = await prepareRelease({ bundle, builtin, env, dataDir, generatedGrafanaPassword: generated });
+    await writeTree(out, prepared.files);
+    for (const path of [...prepared.files.keys()].sort()) process.stdout.write(`${path}\n`);
+    if (!prepared.loaded.config.grafana.adminPassword && prepared.loaded.config.components.grafana) {
+      process.stderr.write('note: grafana.adminPassword is not set; grafana.ini holds a random password generated for this render only\n');
+    }
+    return 0;
+  } catch (error) {
+    process.stderr.write(`${error instanceof ConfigError ? error.message : `ecs-appliance render: ${error instanceof Error ? error.message : String(error)}`}\n`);
+    return 1;
+  }
+}

@@ -21,6 +21,8 @@ export function applianceErrorMap(issue: RawIssue): string | undefined {
       const shape = (issue.inst as { shape?: Record<string, unknown> } | undefined)?.shape;
       return shape ? `expected one of ${Object.keys(shape).join(', ')}` : 'not part of this section';
     }
+    case 'invalid_key':
+      return `invalid key: ${issue.issues.map((inner) => inner.message).join('; ')}`;
     case 'invalid_union':
       return `expected ${[...new Set(issue.errors.flat().map((e) => (e.code === 'invalid_type' ? describeType(e.expected) : e.message)))].join(' or ')}, got ${describeValue(issue.input)}`;
     default:

@@ -46,12 +46,12 @@ async function runCheck(binary: string, args: string[], cwd: string, file: strin
   return [{ file, message: `${name} ${args[0] === 'check' ? `check ${args[1]}` : args[0]} failed:\n${summarise(result.all ?? '')}` }];
 }
 
-/** Keeps what explains the failure; drops progress lines ("Checking …", "SUCCESS"). */
+/** Keeps what explains the failure; drops progress lines ("Checking …", "SUCCESS"), which amtool shares with its verdict. */
 function summarise(output: string): string {
   const lines = output
     .split('\n')
-    .map((line) => line.trimEnd())
-    .filter((line) => line.trim() !== '' && !/^\s*(Checking\b|SUCCESS\b|Found:|- )/.test(line));
-  return lines.map((line) => `  ${line.trim()}`).join('\n') || '  (no output)';
+    .map((line) => line.trim())
+    .map((line) => (/^Checking\b/.test(line) && line.includes('FAILED') ? line.slice(line.indexOf('FAILED')) : line))
+    .filter((line) => line !== '' && !/^(Checking\b|SUCCESS\b|Found:|- )/.test(line));
+  return lines.map((line) => `  ${line}`).join('\n') || '  (no output)';
 }
-

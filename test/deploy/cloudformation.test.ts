@@ -1,0 +1,124 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { RegisterTaskDefinitionRequest$ } from '@aws-sdk/client-ecs';
+import { modelIssues } from './api-model.ts';
+import { parseCloudFormation } from './cfn-yaml.ts';
+import { REPO_ROOT } from './source-scan.ts';
+
+type Node = unknown;
+type Template = {
+  AWSTemplateFormatVersion: string;
+  Parameters: Record<string, { Type: string; Default?: unknown }>;
+  Conditions?: Record<string, Node>;
+  Resources: Record<string, { Type: string; Condition?: string; DependsOn?: string | string[]; Properties?: Record<string, Node> }>;
+  Outputs?: Record<string, { Value: Node }>;
+};
+
+const template = parseCloudFormation(readFileSync(path.join(REPO_ROOT, 'docker/ecs/cloudformation.yaml'), 'utf8')) as Template;
+const fargate = JSON.parse(readFileSync(path.join(REPO_ROOT, 'docker/ecs/task-definition.fargate.json'), 'utf8'));
+const rolePolicy = JSON.parse(readFileSync(path.join(REPO_ROOT, 'docker/ecs/task-role-policy.json'), 'utf8'));
+const PSEUDO = new Set(['AWS::AccountId', 'AWS::NoValue', 'AWS::Partition', 'AWS::Region', 'AWS::StackName', 'AWS::StackId', 'AWS::URLSuffix', 'AWS::NotificationARNs']);
+
+/** Every intrinsic in a subtree, with what it points at. */
+function references(node: Node, out: { kind: string; target: string }[] = []): { kind: string; target: string }[] {
+  if (Array.isArray(node)) node.forEach((n) => references(n, out));
+  else if (node && typeof node === 'object') {
+    for (const [key, value] of Object.entries(node)) {
+      if (key === 'Ref' && typeof value === 'string') out.push({ kind: 'Ref', target: value });
+      else if (key === 'Fn::GetAtt') out.push({ kind: 'GetAtt', target: (value as string[])[0]! });
+      else if (key === 'Fn::Sub') {
+        const text = Array.isArray(value) ? (value[0] as string) : (value as string);
+        const locals = Array.isArray(value) ? Object.keys(value[1] as object) : [];
+        for (const m of text.matchAll(/\$\{([^}!]+)\}/g)) {
+          const name = m[1]!.split('.')[0]!;
+          if (!locals.includes(name)) out.push({ kind: 'Sub', target: name });
+        }
+        if (Array.isArray(value)) references(value[1], out);
+      } else if ((key === 'Fn::If' || key === 'Condition') && Array.isArray(value)) {
+        out.push({ kind: 'Condition', target: value[0] as string });
+        references(value.slice(1), out);
+      } else if (key === 'Condition' && typeof value === 'string') out.push({ kind: 'Condition', target: value });
+      else references(value, out);
+    }
+  }
+  return out;
+}
+
+describe('cloudformation.yaml', () => {
+  const resources = template.Resources;
+  const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+
+  it('is a template with parameters for an existing VPC and cluster', () => {
+    assert.equal(template.AWSTemplateFormatVersion, '2010-09-09');
+    assert.equal(template.Parameters.VpcId?.Type, 'AWS::EC2::VPC::Id');
+    assert.equal(template.Parameters.SubnetIds?.Type, 'List<AWS::EC2::Subnet::Id>');
+    assert.ok(template.Parameters.ClusterName);
+    assert.equal(ofType('AWS::ECS::Cluster').length, 0, 'uses the existing cluster');
+    assert.equal(ofType('AWS::EC2::VPC').length, 0, 'uses the existing VPC');
+  });
+
+  it('resolves every Ref, GetAtt, Sub variable and condition', () => {
+    const known = new Set([...Object.keys(template.Parameters), ...Object.keys(resources), ...PSEUDO]);
+    const conditions = new Set(Object.keys(template.Conditions ?? {}));
+    const dangling = references(template).filter((r) =>
+      r.kind === 'Condition' ? !conditions.has(r.target) : r.kind === 'GetAtt' ? !(r.target in resources) : !known.has(r.target),
+    );
+    assert.deepEqual(dangling, []);
+    for (const [name, resource] of Object.entries(resources)) {
+      if (resource.Condition) assert.ok(conditions.has(resource.Condition), `${name}.Condition`);
+      for (const dependency of [resource.DependsOn ?? []].flat()) assert.ok(dependency in resources, `${name}.DependsOn ${dependency}`);
+    }
+  });
+
+  it('has a task definition that is valid by the ECS API model', () => {
+    const [[, taskDefinition] = []] = ofType('AWS::ECS::TaskDefinition');
+    assert.ok(taskDefinition?.Properties);
+    assert.deepEqual(modelIssues(taskDefinition.Properties, RegisterTaskDefinitionRequest$, { cloudFormation: true }), []);
+  });
+
+  it('would notice a misspelt property (CloudFormation names are case-sensitive)', () => {
+    const [[, taskDefinition] = []] = ofType('AWS::ECS::TaskDefinition');
+    const properties = structuredClone(taskDefinition!.Properties!) as Record<string, any>;
+    const container = properties.ContainerDefinitions[0];
+    container.StopTimeOut = container.StopTimeout;
+    delete container.StopTimeout;
+    const issues = modelIssues(properties, RegisterTaskDefinitionRequest$, { cloudFormation: true });
+    assert.deepEqual(issues, ['$.ContainerDefinitions[0].StopTimeOut: not a member of ContainerDefinition']);
+  });
+
+  it('runs the same container as task-definition.fargate.json', () => {
+    const [[, taskDefinition] = []] = ofType('AWS::ECS::TaskDefinition');
+    const container = (taskDefinition!.Properties!.ContainerDefinitions as Record<string, any>[])[0]!;
+    const expected = fargate.containerDefinitions[0];
+    const names = (list: { name?: string; Name?: string }[]) => list.map((e) => e.name ?? e.Name).sort();
+    assert.deepEqual(names(container.Environment), names(expected.environment));
+    assert.deepEqual(names(container.Secrets), names(expected.secrets));
+    assert.deepEqual(container.PortMappings.map((p: any) => p.ContainerPort), expected.portMappings.map((p: any) => p.containerPort));
+    assert.deepEqual(container.HealthCheck.Command, expected.healthCheck.command);
+    assert.equal(container.User, expected.user);
+    assert.equal(container.MountPoints[0].ContainerPath, '/data');
+    assert.equal(container.LogConfiguration.LogDriver, 'awslogs');
+  });
+
+  it('grants the task role what task-role-policy.json grants', () => {
+    const role = resources.TaskRole?.Properties as { Policies: { PolicyDocument: { Statement: Node[] } }[] };
+    const statements = role.Policies.flatMap((p) => p.PolicyDocument.Statement).map((s: any) => (s['Fn::If'] ? s['Fn::If'][1] : s));
+    const bySid = new Map(statements.map((s: any) => [s.Sid, [s.Action].flat().sort()]));
+    for (const statement of rolePolicy.Statement) {
+      assert.deepEqual(bySid.get(statement.Sid), [statement.Action].flat().sort(), statement.Sid);
+    }
+  });
+
+  it('persists on encrypted EFS owned by the image user and never runs two writers', () => {
+    const fs = ofType('AWS::EFS::FileSystem')[0]?.[1];
+    assert.equal(fs?.Properties?.Encrypted, true);
+    const accessPoint = ofType('AWS::EFS::AccessPoint')[0]?.[1]?.Properties as { PosixUser: { Uid: string } };
+    assert.equal(`${accessPoint.PosixUser.Uid}:${accessPoint.PosixUser.Uid}`, fargate.containerDefinitions[0].user);
+    const service = ofType('AWS::ECS::Service')[0]?.[1]?.Properties as Record<string, any>;
+    assert.equal(service.DesiredCount, 1);
+    assert.equal(service.DeploymentConfiguration.MaximumPercent, 100);
+    assert.equal(service.DeploymentConfiguration.MinimumHealthyPercent, 0);
+  });
+});

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { DescribeInstancesCommand, EC2Client, paginateDescribeInstances } from '@aws-sdk/client-ec2';
+import { DescribeInstancesCommand, EC2Client, paginateDescribeInstances, type DescribeInstancesCommandInput } from '@aws-sdk/client-ec2';
 import { generateWorld } from '../fake-aws/generate-world.ts';
 import { startFakeAws, type FakeAws } from '../fake-aws/index.ts';
 import { clientConfig } from './fixtures.ts';
@@ -44,7 +44,7 @@ describe('fake EC2 DescribeInstances against the real SDK client', () => {
   });
 
   test('unknown or malformed ids and bad parameter combinations fail like EC2', async () => {
-    const fail = async (input: ConstructorParameters<typeof DescribeInstancesCommand>[0]) => {
+    const fail = async (input: DescribeInstancesCommandInput) => {
       try {
         await ec2.send(new DescribeInstancesCommand(input));
       } catch (e) {

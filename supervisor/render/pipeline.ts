@@ -1,7 +1,8 @@
 import type { Bundle } from '../config/bundle.ts';
 import type { Environment } from '../config/env-substitution.ts';
 import { loadBundle, type LoadedBundle } from '../config/load-bundle.ts';
-import { createRenderContext, type ApplianceIdentity, type RenderContext } from './context.ts';
+import type { TaskIdentity } from '../identity/task-metadata.ts';
+import { createRenderContext, type RenderContext } from './context.ts';
 import { publishRelease, type PublishResult } from './publish.ts';
 import { renderAppliance, type RenderedFiles } from './render.ts';
 import { checkWithTools, type ToolPaths } from './tool-checks.ts';
@@ -12,7 +13,7 @@ export interface PrepareOptions {
   builtin: Bundle;
   env: Environment;
   dataDir: string;
-  identity?: ApplianceIdentity;
+  identity?: TaskIdentity;
   /** Used when the bundle sets no grafana.adminPassword. */
   generatedGrafanaPassword?: string;
   templatesDir?: string;

@@ -14,7 +14,7 @@ grafana/) into DIR, without running or checking anything else (see 'ecs-applianc
 
   LOCATION        as for 'check' (default: CONFIG_LOCATION, else the built-in default bundle)
   --out DIR       where to write (created if missing; files of the same name are replaced)
-  --data-dir DIR  data directory the paths in the files refer to (default: DATA_DIR or ${defaultDataDir})
+  --data-dir DIR  data directory the paths in the files refer to (default: APPLIANCE_DATA_DIR or ${defaultDataDir})
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -42,7 +42,7 @@ export async function main(argv: string[]): Promise<number> {
   const env = process.env;
   try {
     const { bundle, builtin } = await fetchBundleOnce(parsed.positionals[0], env);
-    const dataDir = parsed.values['data-dir'] ?? (env.DATA_DIR || defaultDataDir);
+    const dataDir = parsed.values['data-dir'] ?? (env.APPLIANCE_DATA_DIR || defaultDataDir);
     const generated = randomBytes(18).toString('base64url');
     const prepared = await prepareRelease({ bundle, builtin, env, dataDir, generatedGrafanaPassword: generated });
     await writeTree(out, prepared.files);

@@ -1,3 +1,4 @@
+import { identityExternalLabels, identityLabels } from '../identity/task-metadata.ts';
 import { resolveAmpTarget } from '../proxy/amp-target.ts';
 import type { RenderContext } from './context.ts';
 import type { DataDirLayout } from './data-dir.ts';
@@ -53,10 +54,6 @@ function routePrefix(externalUrl: string | undefined): string {
   return externalUrl ? new URL(externalUrl).pathname.replace(/\/+$/, '') : '';
 }
 
-function taskId(taskArn: string | undefined): string | undefined {
-  return taskArn?.split('/').pop() || undefined;
-}
-
 export function buildTemplateView(context: RenderContext): TemplateView {
   const { config, rules, alertmanagerTemplates } = context.bundle;
   const { listen, components } = config;
@@ -68,14 +65,16 @@ export function buildTemplateView(context: RenderContext): TemplateView {
   const prometheusAddress = localAddress(listen.host, listen.prometheus);
   const alertmanagerAddress = localAddress(listen.host, listen.alertmanager);
 
-  // AMP's HA de-duplication elects one replica per `cluster` by `__replica__`; a bundle's own labels win.
-  const haLabels: Record<string, string> = {};
-  if (amp && context.identity.cluster) haLabels.cluster = context.identity.cluster;
-  const replica = taskId(context.identity.taskArn);
-  if (amp && replica) haLabels.__replica__ = replica;
+  const identity = context.identity;
+  // Stable identity labels, then AMP's HA de-duplication pair (one replica elected per `cluster`
+  // by `__replica__`), then the bundle's own labels, which win.
+  const externalLabels: Record<string, string> = { ...(identity ? identityExternalLabels(identity) : {}) };
+  if (amp && identity) Object.assign(externalLabels, { cluster: identity.clusterName, __replica__: identity.taskId });
+  Object.assign(externalLabels, config.prometheus.externalLabels);
+  const selfLabels = { ...(identity ? identityLabels(identity) : {}), ...config.selfLabels };
 
   const selfJobs: TemplateView['prometheus']['selfJobs'] = [];
-  const selfJob = (jobName: string, target: string, metricsPath = '/metrics') => selfJobs.push({ jobName, metricsPath, target, labels: config.selfLabels });
+  const selfJob = (jobName: string, target: string, metricsPath = '/metrics') => selfJobs.push({ jobName, metricsPath, target, labels: selfLabels });
   if (components.prometheus) selfJob('prometheus', prometheusAddress, `${prometheusPrefix}/metrics`);
   if (components.alertmanager) selfJob('alertmanager', alertmanagerAddress, `${alertmanagerPrefix}/metrics`);
   if (components.nodeExporter) selfJob('node', localAddress(listen.host, listen.nodeExporter));
@@ -125,7 +124,7 @@ export function buildTemplateView(context: RenderContext): TemplateView {
       scrapeInterval: config.prometheus.scrapeInterval,
       scrapeTimeout: config.prometheus.scrapeTimeout,
       evaluationInterval: config.prometheus.evaluationInterval,
-      externalLabels: { ...haLabels, ...config.prometheus.externalLabels },
+      externalLabels,
       ruleFiles: [...ruleExtensions].sort().map((extension) => `rules/*${extension}`),
       alertmanager: components.alertmanager ? { target: alertmanagerAddress, pathPrefix: alertmanagerPrefix || '/' } : null,
       selfJobs,

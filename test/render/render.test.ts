@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'yaml';
 import type { Bundle } from '../../supervisor/config/bundle.ts';
+import type { TaskIdentity } from '../../supervisor/identity/task-metadata.ts';
 import { readDefaultBundle } from '../../supervisor/config/default-bundle.ts';
 import { ConfigError } from '../../supervisor/config/errors.ts';
 import { prepareRelease, type PrepareOptions } from '../../supervisor/render/pipeline.ts';
@@ -11,7 +12,19 @@ import { checkWithTools } from '../../supervisor/render/tool-checks.ts';
 import { folderBundle, parseGrafanaIni, run, tempDir, TOOLS, writeFiles } from './fixtures.ts';
 
 const DATA_DIR = '/var/lib/ecs-appliance';
-const IDENTITY = { cluster: 'monitoring', taskArn: 'arn:aws:ecs:eu-west-1:123456789012:task/monitoring/0123456789abcdef', availabilityZone: 'eu-west-1a' };
+const IDENTITY: TaskIdentity = {
+  cluster: 'arn:aws:ecs:eu-west-1:123456789012:cluster/monitoring',
+  clusterName: 'monitoring',
+  clusterArn: 'arn:aws:ecs:eu-west-1:123456789012:cluster/monitoring',
+  taskArn: 'arn:aws:ecs:eu-west-1:123456789012:task/monitoring/0123456789abcdef',
+  taskId: '0123456789abcdef',
+  family: 'ecs-appliance',
+  revision: '7',
+  region: 'eu-west-1',
+  accountId: '123456789012',
+  availabilityZone: 'eu-west-1a',
+  launchType: 'FARGATE',
+};
 
 type Prometheus = {
   global: { scrape_interval: string; scrape_timeout: string; external_labels: Record<string, string> };
@@ -122,7 +135,15 @@ describe('rendering', () => {
     const { files } = await prepare(bundle, { identity: IDENTITY });
     await assertToolsAccept(files, 'amp-proxy');
     const prometheus = parse(files.get('prometheus/prometheus.yml')!) as Prometheus;
-    assert.deepEqual(prometheus.global.external_labels, { cluster: 'monitoring', __replica__: '0123456789abcdef' });
+    assert.deepEqual(prometheus.global.external_labels, {
+      ecs_cluster: 'monitoring',
+      aws_region: 'eu-west-1',
+      aws_account_id: '123456789012',
+      cluster: 'monitoring',
+      __replica__: '0123456789abcdef',
+    });
+    const self = prometheus.scrape_configs.find((job) => job.job_name === 'ecs-appliance')!;
+    assert.equal(self.static_configs?.[0]?.labels.ecs_task_id, '0123456789abcdef', "the appliance's own targets carry its identity");
     assert.equal(prometheus.remote_write?.[0]?.url, 'http://127.0.0.1:18005/api/v1/remote_write');
     assert.equal(prometheus.remote_write?.[0]?.sigv4, undefined);
     assert.equal(prometheus.remote_write?.[0]?.queue_config.max_samples_per_send, 2000);

@@ -42,7 +42,7 @@ export async function authenticate(request: RawRequest, store: CredentialStore):
 const signers = new Map<string, SignatureV4>();
 
 function signerFor(principal: Principal, service: string): SignatureV4 {
-  const key = `${principal.accessKeyId}/${service}`;
+  const key = `${principal.accessKeyId}/${principal.secretAccessKey}/${service}`;
   let signer = signers.get(key);
   if (!signer) {
     signer = new SignatureV4({

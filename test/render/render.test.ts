@@ -200,6 +200,21 @@ grafana:
     assert.equal(ini.security?.admin_password, 'generated-password');
   });
 
+  it('follows external URLs with a path: self-scrape paths, alerting path prefix and Grafana datasource', async () => {
+    const bundle = folderBundle({
+      'appliance.yml': 'prometheus: { externalUrl: "https://mon.example.com/prometheus/" }\nalertmanager: { externalUrl: "https://mon.example.com/alertmanager" }\nlisten: { host: "10.0.0.5", prometheus: 19090 }\n',
+    });
+    const { files } = await prepare(bundle);
+    await assertToolsAccept(files, 'external-urls');
+    const prometheus = parse(files.get('prometheus/prometheus.yml')!) as Prometheus & { alerting: { alertmanagers: { path_prefix: string }[] } };
+    const self = Object.fromEntries(prometheus.scrape_configs.map((job) => [job.job_name, [(job as { metrics_path?: string }).metrics_path, job.static_configs?.[0]?.targets[0]]]));
+    assert.deepEqual(self.prometheus, ['/prometheus/metrics', '10.0.0.5:19090']);
+    assert.deepEqual(self.alertmanager, ['/alertmanager/metrics', '10.0.0.5:9093']);
+    assert.equal(prometheus.alerting.alertmanagers[0]?.path_prefix, '/alertmanager');
+    const datasources = parse(files.get('grafana/provisioning/datasources/appliance.yml')!) as { datasources: { uid: string; url: string }[] };
+    assert.equal(datasources.datasources.find((d) => d.uid === 'prometheus')?.url, 'http://10.0.0.5:19090/prometheus');
+  });
+
   it('leaves out what disabled components would read', async () => {
     const bundle = folderBundle({ 'appliance.yml': 'components: { alertmanager: false, grafana: false, nodeExporter: false }\n' });
     const { files } = await prepare(bundle);

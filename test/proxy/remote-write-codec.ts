@@ -20,73 +20,106 @@ export function encodeRemoteWrite(series: TimeSeries[]): Buffer {
 
 export function decodeWriteRequest(buf: Buffer): TimeSeries[] {
   const series: TimeSeries[] = [];
-  for (const field of fields(buf)) {
-    if (field.number === 1 && field.bytes) series.push(decodeTimeSeries(field.bytes));
+  const r = new Reader(buf, 0, buf.length);
+  while (r.more()) {
+    const key = r.varint();
+    if (key === ((1 << 3) | 2)) series.push(decodeTimeSeries(r.nested()));
+    else r.skip(key);
   }
   return series;
 }
 
-function decodeTimeSeries(buf: Buffer): TimeSeries {
+function decodeTimeSeries(r: Reader): TimeSeries {
   const ts: TimeSeries = { labels: {}, samples: [] };
-  for (const field of fields(buf)) {
-    if (field.number === 1 && field.bytes) {
+  while (r.more()) {
+    const key = r.varint();
+    if (key === ((1 << 3) | 2)) {
+      const label = r.nested();
       let name = '';
       let value = '';
-      for (const f of fields(field.bytes)) {
-        if (f.number === 1 && f.bytes) name = f.bytes.toString('utf8');
-        if (f.number === 2 && f.bytes) value = f.bytes.toString('utf8');
+      while (label.more()) {
+        const k = label.varint();
+        if (k === ((1 << 3) | 2)) name = label.string();
+        else if (k === ((2 << 3) | 2)) value = label.string();
+        else label.skip(k);
       }
       ts.labels[name] = value;
-    } else if (field.number === 2 && field.bytes) {
+    } else if (key === ((2 << 3) | 2)) {
+      const sample = r.nested();
       let value = 0;
       let timestamp = 0;
-      for (const f of fields(field.bytes)) {
-        if (f.number === 1 && f.fixed64) value = f.fixed64.readDoubleLE(0);
-        if (f.number === 2 && f.varint !== undefined) timestamp = f.varint;
+      while (sample.more()) {
+        const k = sample.varint();
+        if (k === ((1 << 3) | 1)) value = sample.double();
+        else if (k === ((2 << 3) | 0)) timestamp = sample.varint();
+        else sample.skip(k);
       }
       ts.samples.push({ value, timestamp });
+    } else {
+      r.skip(key);
     }
   }
   return ts;
 }
 
-interface Field {
-  number: number;
-  varint?: number;
-  fixed64?: Buffer;
-  bytes?: Buffer;
-}
+/** A cursor over one protobuf message, `end` exclusive. */
+class Reader {
+  constructor(
+    private readonly buf: Buffer,
+    private pos: number,
+    private readonly end: number,
+  ) {}
 
-function* fields(buf: Buffer): Generator<Field> {
-  let pos = 0;
-  const varint = (): number => {
+  more(): boolean {
+    return this.pos < this.end;
+  }
+
+  varint(): number {
     let result = 0;
     for (let shift = 0; ; shift += 7) {
-      if (pos >= buf.length) throw new Error('protobuf: truncated varint');
-      const byte = buf[pos++]!;
+      if (this.pos >= this.end) throw new Error('protobuf: truncated varint');
+      const byte = this.buf[this.pos++]!;
       result += (byte & 0x7f) * 2 ** shift;
       if (byte < 0x80) return result;
     }
-  };
-  while (pos < buf.length) {
-    const key = varint();
-    const number = Math.floor(key / 8);
+  }
+
+  double(): number {
+    const value = this.buf.readDoubleLE(this.pos);
+    this.pos += 8;
+    return value;
+  }
+
+  nested(): Reader {
+    const length = this.varint();
+    if (this.pos + length > this.end) throw new Error('protobuf: length-delimited field runs past the end');
+    const inner = new Reader(this.buf, this.pos, this.pos + length);
+    this.pos += length;
+    return inner;
+  }
+
+  string(): string {
+    const length = this.varint();
+    if (this.pos + length > this.end) throw new Error('protobuf: string runs past the end');
+    const text = this.buf.toString('utf8', this.pos, this.pos + length);
+    this.pos += length;
+    return text;
+  }
+
+  skip(key: number): void {
     switch (key & 7) {
       case 0:
-        yield { number, varint: varint() };
-        break;
+        this.varint();
+        return;
       case 1:
-        yield { number, fixed64: buf.subarray(pos, (pos += 8)) };
-        break;
-      case 2: {
-        const length = varint();
-        if (pos + length > buf.length) throw new Error('protobuf: length-delimited field runs past the end');
-        yield { number, bytes: buf.subarray(pos, (pos += length)) };
-        break;
-      }
+        this.pos += 8;
+        return;
+      case 2:
+        this.nested();
+        return;
       case 5:
-        pos += 4;
-        break;
+        this.pos += 4;
+        return;
       default:
         throw new Error(`protobuf: unsupported wire type ${key & 7}`);
     }

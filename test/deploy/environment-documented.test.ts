@@ -21,7 +21,7 @@ function variablesSet(): Map<string, string> {
       for (const { name } of [...(container.environment ?? []), ...(container.secrets ?? [])]) set.set(name, `docker/ecs/${file}`);
     }
   }
-  const compose = parse(readFileSync(path.join(REPO_ROOT, 'docker-compose.yml'), 'utf8')) as { services: Record<string, { environment?: Record<string, unknown> }> };
+  const compose = parse(readFileSync(path.join(REPO_ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, { environment?: Record<string, unknown> }> };
   for (const name of Object.keys(compose.services.appliance?.environment ?? {})) set.set(name, 'docker-compose.yml appliance');
   return set;
 }

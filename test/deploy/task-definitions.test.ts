@@ -17,7 +17,7 @@ const variants = [
 
 describe('the ECS API model check', () => {
   it('rejects an unknown member, a wrong type and a missing required member', () => {
-    const broken = structuredClone(load('task-definition.fargate.json')) as Record<string, unknown>;
+    const broken = structuredClone(load('task-definition.fargate.json')) as unknown as Record<string, unknown>;
     delete broken.family;
     const container = (broken.containerDefinitions as Record<string, unknown>[])[0]!;
     container.stopTimeOut = 30;

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import process from 'node:process';
 import { startFakeAws } from '../fake-aws/index.ts';
+import { freePorts } from './process-helpers.ts';
 
 /**
  * The host side of docker/test-image.sh: two metrics endpoints on loopback, and the fake AWS
@@ -23,14 +24,6 @@ function listen(server: Server): Promise<number> {
   });
 }
 
-/** Free loopback ports for the appliance's listeners, so the run never collides with the host. */
-async function freePorts(count: number): Promise<number[]> {
-  const servers = Array.from({ length: count }, () => createServer());
-  const ports = await Promise.all(servers.map(listen));
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-  return ports;
-}
-
 function metricsTarget(app: string): Server {
   let scrapes = 0;
   return createServer((req, res) => {
@@ -47,6 +40,7 @@ function metricsTarget(app: string): Server {
 const labelsTarget = metricsTarget('labels-app');
 const envTarget = metricsTarget('env-app');
 const [labelsPort, envPort] = [await listen(labelsTarget), await listen(envTarget)];
+// Free loopback ports for the appliance's listeners, so the run never collides with the host.
 const [prometheusPort, alertmanagerPort, grafanaPort, nodeExporterPort, adminPort] = await freePorts(5);
 
 const bundle = `# Config bundle of the CI image test (served from the fake S3).

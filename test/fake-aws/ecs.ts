@@ -1,4 +1,5 @@
 import { ecsHandlers } from './ecs-handlers.ts';
+import { ecsResourceId } from './ids.ts';
 import { AwsError, type AuthFailure, type ParsedCall, type RawRequest, type RawResponse, type ServiceProtocol } from './protocol.ts';
 
 /** ECS over AWS JSON 1.1: `X-Amz-Target: AmazonEC2ContainerServiceV20141113.<Op>`, JSON bodies. */
@@ -40,7 +41,7 @@ export const ecsProtocol: ServiceProtocol = {
       throw new AwsError('SerializationException', 'Request body is not valid JSON');
     }
     if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new AwsError('SerializationException', 'Request body must be a JSON object');
-    const cluster = typeof input.cluster === 'string' ? input.cluster.slice(input.cluster.lastIndexOf('/') + 1) : undefined;
+    const cluster = typeof input.cluster === 'string' ? ecsResourceId(input.cluster) : undefined;
     return { operation, input, ...(cluster ? { cluster } : {}) };
   },
 

@@ -28,9 +28,19 @@ export function ecsResourceId(nameOrArn: string): string {
   return resource.slice(resource.lastIndexOf('/') + 1);
 }
 
-/** A stable hex string derived from a seed: the same task always gets the same container ids. */
+const digests = new Map<string, string>();
+
+/**
+ * A stable hex string derived from a seed: the same task always gets the same container ids.
+ * Memoised because every Describe call re-derives them for every task it returns.
+ */
 export function stableHex(seed: string, length: number): string {
-  return createHash('sha256').update(seed).digest('hex').slice(0, length);
+  let digest = digests.get(seed);
+  if (digest === undefined) {
+    digest = createHash('sha256').update(seed).digest('hex');
+    digests.set(seed, digest);
+  }
+  return digest.slice(0, length);
 }
 
 /** A stable UUID-shaped id derived from a seed. */

@@ -6,7 +6,7 @@ import { ec2Protocol } from './ec2.ts';
 import { ECS_TARGET_PREFIX, ecsProtocol } from './ecs.ts';
 import type { FaultKind, Faults } from './faults.ts';
 import { requestId as newRequestId } from './ids.ts';
-import { AwsError, type ParsedCall, type RawRequest, type RawResponse, type ServiceProtocol } from './protocol.ts';
+import { AwsError, type ParsedCall, type RawRequest, type RawResponse, type ServiceName, type ServiceProtocol } from './protocol.ts';
 import { s3Protocol } from './s3.ts';
 import type { S3Store } from './s3-store.ts';
 import { authenticate, parseAuthorization } from './sigv4.ts';
@@ -47,10 +47,18 @@ function protocolFor(request: RawRequest): ServiceProtocol {
 
 type Outcome = { response: RawResponse; outcome: CallOutcome } | { hang: true };
 
-async function serve(state: ServerState, request: RawRequest, requestId: string): Promise<{ outcome: Outcome; service: string; operation: string; account: string; region: string }> {
+interface Served {
+  outcome: Outcome;
+  service: ServiceName;
+  operation: string;
+  account: string;
+  region: string;
+}
+
+async function serve(state: ServerState, request: RawRequest, requestId: string): Promise<Served> {
   const protocol = protocolFor(request);
   const fail = (error: AwsError, outcome: CallOutcome): Outcome => ({ response: protocol.encodeError(error, requestId, request), outcome });
-  const where = { service: protocol.service, operation: 'unknown', account: 'unknown', region: parseAuthorization(request.headers.authorization)?.region ?? 'unknown' };
+  const where: Omit<Served, 'outcome'> = { service: protocol.service, operation: 'unknown', account: 'unknown', region: parseAuthorization(request.headers.authorization)?.region ?? 'unknown' };
 
   let call: ParsedCall;
   try {
@@ -132,7 +140,7 @@ export async function listen(state: ServerState, host: string, port: number): Pr
     if (state.latencyMs > 0) await sleep(state.latencyMs);
     const result = await serve(state, request, requestId);
     const { outcome } = result;
-    state.calls.record({ service: result.service as ServiceProtocol['service'], operation: result.operation, account: result.account, region: result.region, outcome: 'hang' in outcome ? 'fault' : outcome.outcome });
+    state.calls.record({ service: result.service, operation: result.operation, account: result.account, region: result.region, outcome: 'hang' in outcome ? 'fault' : outcome.outcome });
     if ('hang' in outcome) return; // the socket stays open until the client gives up or the server stops
     if (res.destroyed) return;
     res.writeHead(outcome.response.status, { 'x-amzn-requestid': requestId, 'x-amz-request-id': requestId, ...outcome.response.headers });

@@ -22,4 +22,8 @@ export const PROXY_ROUTES: readonly ProxyRoute[] = [
   { name: 'labels', path: '/api/v1/labels', methods: READ },
   { name: 'label_values', path: '/api/v1/label/:name/values', methods: ['GET'] },
   { name: 'metadata', path: '/api/v1/metadata', methods: ['GET'] },
+  // Grafana asks these to tell what it is talking to and to list the workspace's rules and alerts.
+  { name: 'buildinfo', path: '/api/v1/status/buildinfo', methods: ['GET'] },
+  { name: 'rules', path: '/api/v1/rules', methods: ['GET'] },
+  { name: 'alerts', path: '/api/v1/alerts', methods: ['GET'] },
 ];

@@ -96,6 +96,8 @@ describe('SigV4 proxy', () => {
       { path: '/api/v1/labels' },
       { path: '/api/v1/label/job/values' },
       { path: '/api/v1/metadata?metric=up' },
+      { path: '/api/v1/status/buildinfo' },
+      { path: '/api/v1/rules?type=alert' },
       { path: '/api/v1/query_range', method: 'POST', body: `query=${query}&start=1700000000&end=1700003600&step=15` },
     ];
     for (const call of calls) {

@@ -41,7 +41,7 @@ export function createScopeClients(options: ClientOptions): ScopeClients {
     region: options.region,
     retryMode: 'adaptive',
     maxAttempts: 4,
-    requestHandler: { requestTimeout: options.requestTimeoutMs, connectionTimeout: Math.min(options.requestTimeoutMs, 5_000) },
+    requestHandler: { requestTimeout: options.requestTimeoutMs, throwOnRequestTimeout: true, connectionTimeout: Math.min(options.requestTimeoutMs, 5_000) },
     ...(credentials ? { credentials } : {}),
   };
   const buckets = new AccountRegionBuckets();

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Registry } from 'prom-client';
 import { ConfigError } from '../config/errors.ts';
-import { toConfigIssues } from '../config/schema-issues.ts';
+import { applianceErrorMap, toConfigIssues } from '../config/schema-issues.ts';
 import { parseYamlFile } from '../config/yaml-file.ts';
 import { createLogger } from '../log.ts';
 import { explainText } from './explain.ts';
@@ -134,12 +134,12 @@ type Flags = {
 
 /** Settings file, then environment, then flags: the more specific source wins. */
 export async function resolveSettings(flags: Flags, env: NodeJS.ProcessEnv): Promise<DiscoverySettings> {
-  const fromFile = flags.settings ? await readSettingsFile(flags.settings) : {};
+  const fromFile = flags.settings ? await readSettingsFile(flags.settings) : { settings: {}, section: '' };
   const list = (flag: string[] | undefined, variable: string | undefined) => {
     const values = (flag ?? (variable ? [variable] : [])).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
     return values.length > 0 ? values : undefined;
   };
-  const input: DiscoverySettingsInput = { ...fromFile };
+  const input: DiscoverySettingsInput = { ...fromFile.settings };
   const interval = flags.interval ?? env.DISCOVERY_INTERVAL;
   if (interval) input.interval = interval;
   const clusters = list(flags.cluster, env.DISCOVERY_CLUSTERS);
@@ -154,15 +154,19 @@ export async function resolveSettings(flags: Flags, env: NodeJS.ProcessEnv): Pro
   }
   if (flags['max-drop-ratio'] !== undefined) input.maxDropRatio = Number(flags['max-drop-ratio']);
 
-  const parsed = discoverySettingsSchema.safeParse(input);
+  const parsed = discoverySettingsSchema.safeParse(input, { error: applianceErrorMap });
   if (!parsed.success) {
-    throw new ConfigError(toConfigIssues(flags.settings ?? 'discovery settings (flags and environment)', parsed.error));
+    const issues = toConfigIssues(flags.settings ?? 'discovery settings (flags and environment)', parsed.error);
+    throw new ConfigError(issues.map((issue) => ({ ...issue, path: fromFile.section + (issue.path ?? '') })));
   }
   return parsed.data;
 }
 
-async function readSettingsFile(file: string): Promise<DiscoverySettingsInput> {
+/** The `discovery:` section of an appliance.yml, or a file holding the section alone. */
+async function readSettingsFile(file: string): Promise<{ settings: DiscoverySettingsInput; section: string }> {
   const data = parseYamlFile(file, await readFile(file, 'utf8'));
-  if (data && typeof data === 'object' && 'discovery' in data) return (data as { discovery: DiscoverySettingsInput }).discovery;
-  return (data ?? {}) as DiscoverySettingsInput;
+  if (data && typeof data === 'object' && 'discovery' in data) {
+    return { settings: (data as { discovery: DiscoverySettingsInput }).discovery, section: 'discovery.' };
+  }
+  return { settings: (data ?? {}) as DiscoverySettingsInput, section: '' };
 }

@@ -112,10 +112,22 @@ function containerTargets(view: ContainerView, options: TargetOptions, out: Targ
       decision.targets.push({ address: built.address, path, source: request.source });
     }
   }
+  distinguishSharedAddresses(out.slice(out.length - decision.targets.length));
   if (decision.optedIn && view.runtime?.lastStatus && view.runtime.lastStatus !== 'RUNNING' && decision.targets.length > 0) {
     decision.notes.push(`container is ${view.runtime.lastStatus}`);
   }
   return decision;
+}
+
+/**
+ * Two endpoints on one address differ only in `__metrics_path__`, which Prometheus drops after
+ * relabeling: their series would collide. A `metrics_path` label (prometheus-ecs-sd's name for
+ * it) keeps them apart.
+ */
+function distinguishSharedAddresses(targets: Target[]): void {
+  const perAddress = new Map<string, number>();
+  for (const t of targets) perAddress.set(t.address, (perAddress.get(t.address) ?? 0) + 1);
+  for (const t of targets) if (perAddress.get(t.address)! > 1) t.labels.metrics_path ??= t.labels.__metrics_path__!;
 }
 
 function buildTarget(view: ContainerView, request: EndpointRequest, options: TargetOptions): Target | { problem: string } {

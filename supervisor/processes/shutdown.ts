@@ -15,7 +15,8 @@ export interface ShutdownOutcome {
  * Resolves once everything has stopped; the caller decides the exit code.
  */
 export function stopOnSignals(options: {
-  supervisor: Supervisor;
+  /** The supervisor, or anything that stops the same way (the appliance, which owns a supervisor). */
+  supervisor: Pick<Supervisor, 'stop' | 'killAll'>;
   logger: Logger;
   budgetMs: number;
   beforeStop?: () => Promise<void> | void;

@@ -1,0 +1,67 @@
+import type { Registry } from 'prom-client';
+import type { StatusValue } from '../admin/admin-server.ts';
+import type { Logger } from '../log.ts';
+import { resolveAmpTarget, type AmpSettings } from '../proxy/amp-target.ts';
+import { awsCredentialChain } from '../proxy/credentials.ts';
+import { startSigV4Proxy, type SigV4Proxy } from '../proxy/sigv4-proxy.ts';
+import type { Stoppable } from '../processes/supervisor.ts';
+import { removeMetrics } from './metric-names.ts';
+
+/** How long a proxy being replaced (not the final stop) may drain in-flight remote_write requests. */
+const REPLACE_DRAIN_MS = 10_000;
+
+/**
+ * The in-process SigV4 proxy for AMP in `proxy` mode, on 127.0.0.1:<amp.proxyPort>. Started,
+ * replaced or stopped as bundles change; registered with the supervisor to stop after Prometheus,
+ * so Prometheus can flush its remote_write queue through it.
+ */
+export class AmpProxyRunner implements Stoppable {
+  readonly name = 'sigv4-proxy';
+  readonly #logger: Logger;
+  readonly #registry: Registry;
+  #settings: AmpSettings | undefined;
+  #proxy: SigV4Proxy | undefined;
+
+  constructor(options: { logger: Logger; registry: Registry }) {
+    this.#logger = options.logger;
+    this.#registry = options.registry;
+  }
+
+  /** Makes the proxy match the bundle's `amp:` section; throws when it cannot listen (port taken). */
+  async apply(amp: AmpSettings | undefined): Promise<void> {
+    const wanted = amp?.mode === 'proxy' ? amp : undefined;
+    if (JSON.stringify(wanted) === JSON.stringify(this.#settings) && (this.#proxy !== undefined) === (wanted !== undefined)) return;
+    await this.stop(REPLACE_DRAIN_MS);
+    this.#settings = wanted;
+    if (!wanted) return;
+    const target = resolveAmpTarget(wanted);
+    removeMetrics(this.#registry, 'sigv4_proxy_');
+    this.#proxy = await startSigV4Proxy({
+      listen: { host: '127.0.0.1', port: wanted.proxyPort },
+      upstream: target.upstream,
+      region: target.region,
+      credentials: awsCredentialChain({ region: target.region, ...(wanted.roleArn ? { roleArn: wanted.roleArn } : {}), ...(wanted.externalId ? { externalId: wanted.externalId } : {}) }),
+      ...(wanted.maxBodyBytes ? { maxBodyBytes: wanted.maxBodyBytes } : {}),
+      drainTimeoutMs: REPLACE_DRAIN_MS,
+      logger: this.#logger,
+      registry: this.#registry,
+    });
+  }
+
+  /** Lets in-flight requests finish for at most `graceMs`. */
+  async stop(graceMs: number): Promise<void> {
+    const proxy = this.#proxy;
+    this.#proxy = undefined;
+    if (!proxy) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([proxy.stop(), new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+    clearTimeout(timer);
+  }
+
+  status(): StatusValue {
+    const settings = this.#settings;
+    if (!settings) return { running: false };
+    const target = resolveAmpTarget(settings);
+    return { running: this.#proxy !== undefined, url: this.#proxy?.url ?? null, upstream: target.upstream, region: target.region, assumesRole: settings.roleArn !== undefined };
+  }
+}

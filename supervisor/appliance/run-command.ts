@@ -1,0 +1,73 @@
+import process from 'node:process';
+import { parseArgs } from 'node:util';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { AdminServer } from '../admin/admin-server.ts';
+import { createLogger } from '../log.ts';
+import { stopOnSignals } from '../processes/shutdown.ts';
+import { Appliance } from './appliance.ts';
+import { runSettingsFromEnvironment } from './run-settings.ts';
+
+const USAGE = `usage: ecs-appliance run
+
+Runs the appliance: polls the config bundle (CONFIG_LOCATION; unset: the built-in default),
+renders and validates it, runs Prometheus, Alertmanager, node-exporter and Grafana, discovers ECS
+targets, signs AMP remote_write when configured, and serves /healthz, /readyz, /status and
+/metrics on APPLIANCE_ADMIN_ADDR (default 0.0.0.0:9901).
+
+  SIGTERM, SIGINT  stop everything in order within APPLIANCE_STOP_BUDGET (default 25s); exit 0 when clean
+  SIGHUP           poll the config source now
+
+Environment: CONFIG_LOCATION, CONFIG_POLL_INTERVAL (default 60s), CONFIG_ALLOW_HTTP,
+APPLIANCE_DATA_DIR, APPLIANCE_ADMIN_ADDR, APPLIANCE_DISABLE, APPLIANCE_STOP_BUDGET, *_BIN, AWS_*.
+`;
+
+/** How long a stopped appliance waits for stray handles (idle sockets) before exiting anyway. */
+const EXIT_GRACE_MS = 2_000;
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    const { values } = parseArgs({ args: argv, options: { help: { type: 'boolean', short: 'h' } } });
+    if (values.help) {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+  } catch (error) {
+    process.stderr.write(`ecs-appliance run: ${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+
+  let settings;
+  try {
+    settings = runSettingsFromEnvironment(process.env);
+  } catch (error) {
+    process.stderr.write(`ecs-appliance run: ${(error as Error).message}\n`);
+    return 2;
+  }
+
+  const logger = createLogger();
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const admin = new AdminServer({ registry, logger });
+  let adminPort: number;
+  try {
+    adminPort = (await admin.listen(settings.adminAddress)).port;
+  } catch (error) {
+    logger.fatal({ address: settings.adminAddress, error: (error as Error).message }, 'the admin endpoint cannot listen');
+    return 1;
+  }
+
+  const appliance = new Appliance({ settings, env: process.env, logger, registry, adminPort });
+  appliance.registerWith(admin);
+  const stopped = stopOnSignals({ supervisor: appliance, logger, budgetMs: settings.stopBudgetMs, beforeStop: () => appliance.stopBackground() });
+  const onHangup = () => appliance.pollNow();
+  process.on('SIGHUP', onHangup);
+  await appliance.start();
+
+  const { signal, report } = await stopped;
+  process.off('SIGHUP', onHangup);
+  await admin.close();
+  const forced = report.steps.filter((step) => 'forced' in step && step.forced).map((step) => step.name);
+  logger.info({ signal, durationMs: report.durationMs, forced }, forced.length === 0 ? 'stopped cleanly' : 'stopped; some components had to be killed');
+  setTimeout(() => process.exit(process.exitCode ?? 0), EXIT_GRACE_MS).unref();
+  return forced.length === 0 ? 0 : 1;
+}

@@ -1,0 +1,84 @@
+import { createServer, type Server } from 'node:http';
+import type { WorldSpec } from '../../test/fake-aws/index.ts';
+
+/** The demo world puts its tasks on loopback ports in this range; anything else is not ours to serve. */
+const DEMO_PORTS = { min: 19100, max: 19199 };
+
+/**
+ * The loopback ports the demo world's running tasks are reached on: container ports for awsvpc
+ * and host networking, the mapped host ports for bridge networking.
+ */
+export function demoExporterPorts(world: WorldSpec): number[] {
+  const ports = new Set<number>();
+  for (const account of world.accounts) {
+    for (const region of account.regions ?? []) {
+      const definitions = new Map((region.taskDefinitions ?? []).map((d) => [`${d.family}:${d.revision}`, d]));
+      for (const cluster of region.clusters ?? []) {
+        for (const task of cluster.tasks ?? []) {
+          if (task.lastStatus !== 'RUNNING') continue;
+          const definition = definitions.get(task.taskDefinition);
+          if (!definition) continue;
+          if (definition.networkMode === 'bridge') {
+            for (const byContainer of Object.values(task.hostPorts ?? {})) for (const port of Object.values(byContainer)) ports.add(port);
+          } else {
+            for (const container of definition.containers) for (const mapping of container.portMappings ?? []) ports.add(mapping.containerPort);
+          }
+        }
+      }
+    }
+  }
+  return [...ports].filter((port) => port >= DEMO_PORTS.min && port <= DEMO_PORTS.max).sort((a, b) => a - b);
+}
+
+/** One scrape's worth of made-up service metrics, moving a little every time. */
+export function demoMetricsText(port: number, scrape: number, now = Date.now()): string {
+  const wave = Math.sin(now / 60_000 + port);
+  return [
+    '# HELP demo_requests_total Requests the demo service pretended to handle.',
+    '# TYPE demo_requests_total counter',
+    `demo_requests_total{code="200"} ${scrape * 17 + (port % 13)}`,
+    `demo_requests_total{code="500"} ${Math.floor(scrape / 9)}`,
+    '# HELP demo_in_flight_requests Requests in progress.',
+    '# TYPE demo_in_flight_requests gauge',
+    `demo_in_flight_requests ${(5 + 4 * wave).toFixed(2)}`,
+    '# HELP demo_exporter_port The port this demo exporter listens on.',
+    '# TYPE demo_exporter_port gauge',
+    `demo_exporter_port ${port}`,
+    '',
+  ].join('\n');
+}
+
+/** Starts a tiny exporter on 127.0.0.1 at each port (any path answers, as the world's tasks use several). */
+export async function startDemoExporters(ports: number[]): Promise<{ close(): Promise<void> }> {
+  const servers: Server[] = [];
+  try {
+    for (const port of ports) {
+      let scrapes = 0;
+      const server = createServer((_request, response) => {
+        scrapes++;
+        response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(demoMetricsText(port, scrapes));
+      });
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', (error) => reject(new Error(`demo exporter cannot listen on 127.0.0.1:${port}: ${error.message}`)));
+        server.listen(port, '127.0.0.1', resolve);
+      });
+      servers.push(server);
+    }
+  } catch (error) {
+    await closeAll(servers);
+    throw error;
+  }
+  return { close: () => closeAll(servers) };
+}
+
+async function closeAll(servers: Server[]): Promise<void> {
+  await Promise.all(
+    servers.map(
+      (server) =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }),
+    ),
+  );
+}

@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { after, describe, it } from 'node:test';
+import { execa } from 'execa';
+import { parseWorld } from '../fake-aws/index.ts';
+import { freePort } from '../processes/free-port.ts';
+import { demoExporterPorts, demoMetricsText } from '../../supervisor/demo/exporters.ts';
+import { eventually, promQuery, REPO_ROOT } from '../appliance/harness.ts';
+
+const demoWorld = async () => parseWorld(JSON.parse(await readFile(join(REPO_ROOT, 'test/fake-aws/worlds/demo.json'), 'utf8')));
+
+describe('the native demo', { timeout: 90_000 }, () => {
+  const cleanup: Array<() => Promise<void>> = [];
+  after(async () => {
+    for (const step of cleanup.reverse()) await step();
+  });
+
+  it('serves an exporter for every running demo task on its loopback port, and none for pending or stopped ones', async () => {
+    // search (PENDING, 19104) and the STOPPED orders task (19113, 19114) are left out.
+    assert.deepEqual(demoExporterPorts(await demoWorld()), [19101, 19102, 19103, 19110, 19111, 19112, 19120, 19130, 19131]);
+  });
+
+  it('writes exposition text that promtool accepts', async () => {
+    const result = await execa('/usr/bin/promtool', ['check', 'metrics'], { input: demoMetricsText(19101, 42), reject: false, all: true });
+    assert.equal(result.exitCode, 0, result.all);
+  });
+
+  it('runs the appliance against the demo world, prints where to look, and stops cleanly on Ctrl-C', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'appliance-demo-'));
+    cleanup.push(() => rm(dataDir, { recursive: true, force: true }));
+    const ports = { prometheus: await freePort(), alertmanager: await freePort(), grafana: await freePort(), nodeExporter: await freePort(), admin: await freePort() };
+    const child = spawn(
+      process.execPath,
+      [
+        '--import', 'tsx', join(REPO_ROOT, 'supervisor/cli.ts'), 'demo', '--data-dir', dataDir,
+        '--prometheus-port', String(ports.prometheus), '--alertmanager-port', String(ports.alertmanager), '--grafana-port', String(ports.grafana),
+        '--node-exporter-port', String(ports.nodeExporter), '--admin-port', String(ports.admin),
+      ],
+      // No grafana binary here: the demo must say it runs without Grafana.
+      { cwd: REPO_ROOT, env: { ...process.env, GRAFANA_BIN: join(dataDir, 'no-grafana') }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const output: string[] = [];
+    for (const stream of [child.stdout, child.stderr]) createInterface({ input: stream }).on('line', (line) => output.push(line));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    cleanup.push(async () => {
+      if (child.exitCode === null) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+    });
+
+    await eventually('the banner', 60_000, async () => output.some((line) => line.startsWith('ECS appliance demo is running'))).catch((error) => {
+      throw new Error(`${(error as Error).message}\n${output.join('\n')}`);
+    });
+    const text = output.join('\n');
+    assert.match(text, new RegExp(`Prometheus UI +http://127\\.0\\.0\\.1:${ports.prometheus}/`));
+    assert.match(text, new RegExp(`Targets +http://127\\.0\\.0\\.1:${ports.prometheus}/targets`));
+    assert.match(text, new RegExp(`Alertmanager +http://127\\.0\\.0\\.1:${ports.alertmanager}/`));
+    assert.match(text, new RegExp(`Appliance status +http://127\\.0\\.0\\.1:${ports.admin}/status`));
+    assert.match(text, /Grafana +disabled: no grafana binary/);
+
+    const prometheus = `http://127.0.0.1:${ports.prometheus}`;
+    const checkout = await eventually('the checkout task scraped', 30_000, async () => (await promQuery(prometheus, 'up{service="checkout"} == 1'))[0]);
+    assert.equal(checkout.metric.cluster, 'demo-fargate');
+    await eventually('the EC2 orders task scraped through its host port', 30_000, async () => (await promQuery(prometheus, 'up{instance="127.0.0.1:19110"} == 1'))[0]);
+
+    child.kill('SIGINT');
+    assert.equal(await exited, 0, output.slice(-20).join('\n'));
+    assert.ok(output.some((line) => line === 'demo: stopped cleanly'));
+    const log = await readFile(join(dataDir, 'appliance.log'), 'utf8');
+    assert.match(log, /"msg":"stopped cleanly"/);
+    assert.doesNotMatch(log, /killed by SIGINT/, 'the components were stopped in order, not hit by Ctrl-C themselves');
+    await assert.rejects(fetch(`${prometheus}/-/ready`), 'Prometheus is gone');
+  });
+});

@@ -133,8 +133,9 @@ type Flags = {
 };
 
 /** Settings file, then environment, then flags: the more specific source wins. */
-export async function resolveSettings(flags: Flags, env: NodeJS.ProcessEnv): Promise<DiscoverySettings> {
-  const fromFile = flags.settings ? await readSettingsFile(flags.settings) : { settings: {}, section: '' };
+export async function resolveSettings(flags: Flags, env: NodeJS.ProcessEnv, bundleSection?: DiscoverySettingsInput): Promise<DiscoverySettings> {
+  // `run` passes the bundle's `discovery:` section where `discover` reads --settings.
+  const fromFile = flags.settings ? await readSettingsFile(flags.settings) : { settings: bundleSection ?? {}, section: bundleSection ? 'discovery.' : '' };
   const list = (flag: string[] | undefined, variable: string | undefined) => {
     const values = (flag ?? (variable ? [variable] : [])).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
     return values.length > 0 ? values : undefined;

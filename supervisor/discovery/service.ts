@@ -59,7 +59,7 @@ export class DiscoveryService {
   private readonly directory: FileSdDirectory;
   private readonly store: TargetStore;
   private readonly scopes: Scope[];
-  private readonly fetchers = new Map<string, ScopeFetcher>();
+  private readonly fetchers = new Map<string, Promise<ScopeFetcher>>();
   private readonly status = new Map<string, ClusterStatus>();
   private readonly targetOptions: TargetOptions;
   private readonly log: Logger;
@@ -147,33 +147,38 @@ export class DiscoveryService {
     this.loop = undefined;
   }
 
-  private fetcherFor(scope: Scope): ScopeFetcher {
+  private fetcherFor(scope: Scope): Promise<ScopeFetcher> {
     let fetcher = this.fetchers.get(scope.id);
     if (!fetcher) {
-      const clients =
-        this.options.clientsFor?.(scope, this.metrics) ??
-        createScopeClients({
-          region: scope.region,
-          ...(scope.roleArn ? { roleArn: scope.roleArn } : {}),
-          ...(scope.externalId ? { externalId: scope.externalId } : {}),
-          metrics: this.metrics,
-          requestTimeoutMs: this.options.requestTimeoutMs ?? 10_000,
-        });
-      fetcher = new ScopeFetcher({
-        region: scope.region,
-        clients,
-        metrics: this.metrics,
-        taskRefreshMs: parseDuration(this.options.settings.taskRefreshInterval)!,
-      });
+      fetcher = this.createFetcher(scope);
       this.fetchers.set(scope.id, fetcher);
     }
     return fetcher;
   }
 
+  private async createFetcher(scope: Scope): Promise<ScopeFetcher> {
+    const clients =
+      this.options.clientsFor?.(scope, this.metrics) ??
+      (await createScopeClients({
+        region: scope.region,
+        ...(scope.roleArn ? { roleArn: scope.roleArn } : {}),
+        ...(scope.externalId ? { externalId: scope.externalId } : {}),
+        metrics: this.metrics,
+        requestTimeoutMs: this.options.requestTimeoutMs ?? 10_000,
+      }));
+    return new ScopeFetcher({
+      region: scope.region,
+      clients,
+      metrics: this.metrics,
+      taskRefreshMs: parseDuration(this.options.settings.taskRefreshInterval)!,
+    });
+  }
+
   private async cycleScope(scope: Scope, outcomes: ClusterOutcome[]): Promise<{ discovered: number; error?: string }> {
-    const fetcher = this.fetcherFor(scope);
     let clusters: ClusterRef[];
+    let fetcher: ScopeFetcher;
     try {
+      fetcher = await this.fetcherFor(scope);
       const identifiers = scope.clusters.length > 0 ? scope.clusters : await fetcher.listClusterArns();
       const resolved = await fetcher.resolveClusters(identifiers);
       clusters = resolved.clusters;

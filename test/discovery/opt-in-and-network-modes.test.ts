@@ -99,7 +99,7 @@ const rules = [{ name: 'nginx-exporters', family: 'ruled', container: 'nginx', e
 
 function group(groups: FileSdGroup[], address: string, path = '/metrics'): FileSdGroup {
   const found = groups.find((g) => g.targets[0] === address && g.labels.__metrics_path__ === path);
-  assert.ok(found, `no target ${address}${path} in ${JSON.stringify(groups.map((g) => g.targets[0] + g.labels.__metrics_path__))}`);
+  assert.ok(found, `no target ${address}${path} in ${JSON.stringify(groups.map((g) => `${g.targets[0]}${g.labels.__metrics_path__}`))}`);
   return found;
 }
 

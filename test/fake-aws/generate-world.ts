@@ -78,6 +78,11 @@ export function generateWorld(options: GenerateOptions = {}): WorldSpec {
     return { family: `family-${i}`, revision: 1 + (i % 3), networkMode, containers: [exporterContainer(i, port), sidecar], tags: { team: `team-${i % 5}` } };
   });
 
+  // Services and standalone tasks take definitions round robin, so every definition runs somewhere
+  // and a cold cycle has to describe all of them.
+  let nextDefinition = 0;
+  const takeDefinition = () => taskDefinitions[nextDefinition++ % taskDefinitions.length]!;
+
   const clusters = Array.from({ length: o.clusters }, (_, c) => {
     const name = `cluster-${c}`;
     const containerInstances = Array.from({ length: o.containerInstances }, (_, n) => ({
@@ -89,13 +94,13 @@ export function generateWorld(options: GenerateOptions = {}): WorldSpec {
       tags: { Name: `${name}-node-${n}` },
     }));
     const services: (ServiceSpec & { def: TaskDefinitionSpec })[] = Array.from({ length: o.servicesPerCluster }, (_, s) => {
-      const def = pick(taskDefinitions);
+      const def = takeDefinition();
       return { name: `service-${s}`, taskDefinition: `${def.family}:${def.revision}`, tags: { owner: `team-${s % 5}` }, def };
     });
     const tasks: TaskSpec[] = Array.from({ length: o.tasksPerCluster }, (_, t) => {
       // One task in ten runs outside any service.
       const service = rand() < 0.9 && services.length > 0 ? pick(services) : undefined;
-      const def = service?.def ?? pick(taskDefinitions);
+      const def = service?.def ?? takeDefinition();
       const roll = rand();
       const lastStatus = roll < o.pendingShare ? 'PENDING' : roll < 2 * o.pendingShare ? 'STOPPED' : 'RUNNING';
       const az = `${o.region}${pick(AZS)}`;

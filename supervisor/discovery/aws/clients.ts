@@ -1,12 +1,15 @@
-import { EC2Client } from '@aws-sdk/client-ec2';
+import type { EC2Client } from '@aws-sdk/client-ec2';
 import { ECSClient } from '@aws-sdk/client-ecs';
-import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { DiscoveryMetrics } from '../metrics.ts';
 import { AccountRegionBuckets } from './token-bucket.ts';
 
 export interface ScopeClients {
   ecs: ECSClient;
-  ec2: EC2Client;
+  /**
+   * Created on first use: only bridge and host tasks need EC2 lookups, and the EC2 client costs
+   * ~85 MB of memory to load, which Fargate-only appliances never pay.
+   */
+  ec2(): Promise<EC2Client>;
 }
 
 export interface ClientOptions {
@@ -26,9 +29,10 @@ const THROTTLE_ERRORS = new Set(['ThrottlingException', 'RequestLimitExceeded', 
  * the SDK's retry middleware) first takes a token from the account-region bucket and is counted
  * by operation and outcome; the SDK's adaptive retry handles what throttling still happens.
  */
-export function createScopeClients(options: ClientOptions): ScopeClients {
+export async function createScopeClients(options: ClientOptions): Promise<ScopeClients> {
+  // Loaded only for cross-account roles: most appliances never assume one, and it weighs ~10 MB.
   const credentials = options.roleArn
-    ? fromTemporaryCredentials({
+    ? (await import('@aws-sdk/credential-providers')).fromTemporaryCredentials({
         params: {
           RoleArn: options.roleArn,
           RoleSessionName: 'ecs-appliance-discovery',
@@ -45,17 +49,20 @@ export function createScopeClients(options: ClientOptions): ScopeClients {
     ...(credentials ? { credentials } : {}),
   };
   const buckets = new AccountRegionBuckets();
-  const ecs = new ECSClient(config);
-  const ec2 = new EC2Client(config);
-  for (const client of [ecs, ec2]) {
+  const metered = <T extends ECSClient | EC2Client>(client: T): T => {
     // The two clients are typed apart, but their stacks take the same middleware.
     (client.middlewareStack as ECSClient['middlewareStack']).addRelativeTo(meteredAttempt(buckets, options.metrics) as never, {
       relation: 'after',
       toMiddleware: 'retryMiddleware',
       name: 'ecsApplianceMeteredAttempt',
     });
-  }
-  return { ecs, ec2 };
+    return client;
+  };
+  let ec2: Promise<EC2Client> | undefined;
+  return {
+    ecs: metered(new ECSClient(config)),
+    ec2: () => (ec2 ??= import('@aws-sdk/client-ec2').then(({ EC2Client }) => metered(new EC2Client(config)))),
+  };
 }
 
 function meteredAttempt(buckets: AccountRegionBuckets, metrics: DiscoveryMetrics) {

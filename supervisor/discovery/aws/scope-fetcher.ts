@@ -1,4 +1,3 @@
-import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import {
   DescribeClustersCommand,
   DescribeContainerInstancesCommand,
@@ -13,6 +12,7 @@ import type { DiscoveryMetrics } from '../metrics.ts';
 import { arnResourceId, tagsToRecord, type ClusterSnapshot, type Ec2InstanceFacts } from '../world.ts';
 import type { ScopeClients } from './clients.ts';
 import { chunk, mapLimited } from './batching.ts';
+import { slimTask, slimTaskDefinition } from './slim.ts';
 
 /** AWS's batch limits for the describe calls. */
 const DESCRIBE_TASKS_MAX = 100;
@@ -53,6 +53,7 @@ export interface FetcherOptions {
 export class ScopeFetcher {
   private readonly tasksByCluster = new Map<string, Map<string, CachedTask>>();
   private readonly taskDefinitions = new Map<string, { definition: TaskDefinition; tags: Record<string, string> }>();
+  private readonly taskDefinitionsInFlight = new Map<string, Promise<void>>();
   private readonly containerInstances = new Map<string, string>();
   private readonly ec2Instances = new Map<string, Ec2InstanceFacts>();
   private readonly clusters = new Map<string, { ref: ClusterRef; refreshAt: number }>();
@@ -126,7 +127,7 @@ export class ScopeFetcher {
     });
     const described = await mapLimited(chunk(toDescribe, DESCRIBE_TASKS_MAX), CONCURRENCY, async (batch) => {
       const out = await ecs.send(new DescribeTasksCommand({ cluster: cluster.arn, tasks: batch, include: ['TAGS'] }));
-      return out.tasks ?? [];
+      return (out.tasks ?? []).map(slimTask);
     });
 
     const current = new Map<string, CachedTask>();
@@ -179,17 +180,31 @@ export class ScopeFetcher {
     return arn && cached ? [[arn, pick(cached)]] : [];
   }
 
+  /**
+   * Clusters are fetched in parallel and often run the same definitions: a definition another
+   * cluster is already describing is awaited, not described twice.
+   */
   private async describeTaskDefinitions(tasks: Task[]): Promise<void> {
     const wanted = unique(tasks.map((t) => t.taskDefinitionArn));
     const missing = wanted.filter((arn) => {
-      const hit = this.taskDefinitions.has(arn);
+      const hit = this.taskDefinitions.has(arn) || this.taskDefinitionsInFlight.has(arn);
       this.countLookup('task_definition', hit);
-      return !hit;
+      return !this.taskDefinitions.has(arn);
     });
     await mapLimited(missing, CONCURRENCY, async (arn) => {
-      const out = await this.options.clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn, include: ['TAGS'] }));
-      if (out.taskDefinition) this.taskDefinitions.set(arn, { definition: out.taskDefinition, tags: tagsToRecord(out.tags) });
+      if (this.taskDefinitions.has(arn)) return;
+      let inFlight = this.taskDefinitionsInFlight.get(arn);
+      if (!inFlight) {
+        inFlight = this.describeTaskDefinition(arn).finally(() => this.taskDefinitionsInFlight.delete(arn));
+        this.taskDefinitionsInFlight.set(arn, inFlight);
+      }
+      return inFlight;
     });
+  }
+
+  private async describeTaskDefinition(arn: string): Promise<void> {
+    const out = await this.options.clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn, include: ['TAGS'] }));
+    if (out.taskDefinition) this.taskDefinitions.set(arn, { definition: slimTaskDefinition(out.taskDefinition), tags: tagsToRecord(out.tags) });
   }
 
   private async describeContainerInstances(clusterArn: string, tasks: Task[]): Promise<void> {
@@ -214,8 +229,11 @@ export class ScopeFetcher {
       this.countLookup('ec2_instance', hit);
       return !hit;
     });
+    if (missing.length === 0) return;
+    const ec2 = await this.options.clients.ec2();
+    const { DescribeInstancesCommand } = await import('@aws-sdk/client-ec2');
     await mapLimited(chunk(missing, DESCRIBE_INSTANCES_IDS), CONCURRENCY, async (batch) => {
-      const out = await this.options.clients.ec2.send(new DescribeInstancesCommand({ InstanceIds: batch }));
+      const out = await ec2.send(new DescribeInstancesCommand({ InstanceIds: batch }));
       for (const instance of (out.Reservations ?? []).flatMap((r) => r.Instances ?? [])) {
         if (!instance.InstanceId) continue;
         this.ec2Instances.set(instance.InstanceId, {

@@ -48,11 +48,11 @@ const BUCKET_OF_OPERATION: Record<string, BucketName> = {
 };
 
 /**
- * Headroom left for the rest of the account: the appliance takes 90% of each burst and 95% of each
+ * Headroom left for the rest of the account: the appliance takes 90% of each burst and 97% of each
  * refill rate, so it never empties a bucket other tools in the account rely on.
  */
 const BURST_SHARE = 0.9;
-const RATE_SHARE = 0.95;
+const RATE_SHARE = 0.97;
 
 /** One set of buckets per account and region, as AWS keeps them. */
 export class AccountRegionBuckets {

@@ -51,7 +51,7 @@ fi
 # local/prometheus (also tagged local/alertmanager and local/node-exporter): Debian's packages.
 if ! have_image local/prometheus; then
   say "prometheus, alertmanager, node-exporter from Debian packages"
-  mkdir -p "$work/debs" "$work/x" "$work/prom/bin"
+  mkdir -p "$work/debs" "$work/x" "$work/prom/bin" "$work/prom/share"
   (cd "$work/debs" && { apt-get download prometheus prometheus-alertmanager prometheus-node-exporter >/dev/null 2>&1 ||
     { apt-get update -qq && apt-get download prometheus prometheus-alertmanager prometheus-node-exporter >/dev/null; }; })
   for deb in "$work"/debs/*.deb; do dpkg-deb -x "$deb" "$work/x"; done
@@ -60,6 +60,7 @@ if ! have_image local/prometheus; then
   install -m 0755 "$work/x/usr/bin/prometheus-alertmanager" "$work/prom/bin/alertmanager"
   install -m 0755 "$work/x/usr/bin/amtool" "$work/prom/bin/amtool"
   install -m 0755 "$work/x/usr/bin/prometheus-node-exporter" "$work/prom/bin/node_exporter"
+  install -m 0644 "$work"/x/usr/share/prometheus/alertmanager/*.tmpl "$work/prom/share/"
   "$docker" build -q --network host -t local/prometheus -t local/alertmanager -t local/node-exporter \
     -f "$here/prometheus.Dockerfile" "$work/prom" >/dev/null
 fi

@@ -1,8 +1,10 @@
 # Stand-in for prom/prometheus, prom/alertmanager and prom/node-exporter: Debian's packages, with
 # their binaries at the paths the upstream images use (/bin/prometheus, /bin/promtool,
-# /bin/alertmanager, /bin/amtool, /bin/node_exporter). One image serves as all three.
+# /bin/alertmanager, /bin/amtool, /bin/node_exporter). One image serves as all three. Debian's
+# Alertmanager keeps its default notification templates outside the binary, in share/.
 ARG BASE_IMAGE=local/bookworm
 FROM ${BASE_IMAGE}
 COPY bin/ /bin/
+COPY share/ /usr/share/prometheus/alertmanager/
 RUN mkdir -p /etc/prometheus /etc/alertmanager /prometheus /alertmanager \
  && /bin/prometheus --version && /bin/alertmanager --version && /bin/node_exporter --version

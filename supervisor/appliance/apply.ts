@@ -40,16 +40,16 @@ export async function planBundle(bundle: Bundle, inputs: PlanInputs): Promise<Bu
   const loaded = loadBundle(bundle, { env: inputs.env, builtin: inputs.builtin });
   const { config } = loaded;
   const generated = config.grafana.adminPassword === undefined ? await inputs.generatedGrafanaPassword() : undefined;
-  const derived = (path: string, work: () => void) => {
+  const derived = async (path: string, work: () => void | Promise<void>) => {
     try {
-      work();
+      await work();
     } catch (error) {
       if (error instanceof ConfigError) throw error;
       throw new ConfigError([{ file: bundle.mainFile, path, message: error instanceof Error ? error.message : String(error) }]);
     }
   };
   let specs: ComponentSpec[] = [];
-  derived('listen', () => {
+  await derived('listen', () => {
     specs = componentSpecs(
       componentSettingsFor({
         config,
@@ -60,8 +60,8 @@ export async function planBundle(bundle: Bundle, inputs: PlanInputs): Promise<Bu
     );
   });
   let discovery: DiscoveryPlan | undefined;
-  derived('discovery', () => {
-    discovery = discoveryPlanFor(config, inputs.env, inputs.identity);
+  await derived('discovery', async () => {
+    discovery = await discoveryPlanFor(config, inputs.env, inputs.identity);
   });
   return { loaded, specs, discovery, amp: config.amp, generatedGrafanaPassword: generated };
 }

@@ -94,3 +94,25 @@ describe('API calls: AWS limits respected, steady state cheap', () => {
     assert.equal(h.aws.calls.count({ operation: 'DescribeTasks' }), 0);
   });
 });
+
+describe('task descriptions are refreshed now and then', () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness(bigCluster(), { taskRefreshInterval: '1s' });
+  });
+  after(() => h.close());
+
+  it('a RUNNING task is described again once its refresh is due, so a health change reaches the labels', async () => {
+    await h.service.runCycle();
+    const first = h.service.clusterStatuses()[0]!.tasks.length;
+    assert.equal(first, TASKS);
+    h.aws.world.updateTask({ cluster: 'big' }, taskId(7), { healthStatus: 'UNHEALTHY' });
+    h.aws.calls.reset();
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await h.service.runCycle();
+    assert.equal(h.aws.calls.count({ operation: 'DescribeTasks' }), 3, 'every task was due: three batches of up to 100');
+    const file = [...(await h.readTargets()).values()][0]!;
+    const seven = file.find((g) => g.labels.__meta_ecs_task_arn?.endsWith(taskId(7)))!;
+    assert.equal(seven.labels.__meta_ecs_health_status, 'UNHEALTHY');
+  });
+});

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { execa } from 'execa';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { startFakeAws, type FakeAws } from '../fake-aws/index.ts';
 import { world } from './world-builders.ts';
@@ -94,5 +95,28 @@ describe('ecs-appliance discover (the CLI, as a user runs it)', () => {
     const result = await run(['--once', '--interval', 'often']);
     assert.equal(result.exitCode, 2);
     assert.match(result.stderr, /interval: expected a Prometheus duration/);
+  });
+
+  it('without --once it keeps discovering every --interval, picks up new tasks, and stops cleanly on SIGTERM', async () => {
+    const out = path.join(dir, 'loop');
+    const child = run(['--out', out, '--interval', '1s']);
+    const file = path.join(out, 'ecs_111111111111_us-east-1_shop.json');
+    const targetCount = async () => {
+      try {
+        return (JSON.parse(await readFile(file, 'utf8')) as unknown[]).length;
+      } catch {
+        return -1;
+      }
+    };
+    const waitFor = async (count: number) => {
+      for (let i = 0; i < 100 && (await targetCount()) !== count; i++) await sleep(100);
+      return targetCount();
+    };
+    assert.equal(await waitFor(1), 1);
+    aws.world.addTask({ cluster: 'shop' }, { id: 'f3', taskDefinition: 'web:4', service: 'web', lastStatus: 'RUNNING', launchType: 'FARGATE', az: 'us-east-1a', privateIp: '10.9.0.3' });
+    assert.equal(await waitFor(2), 2);
+    child.kill('SIGTERM');
+    const result = await child;
+    assert.equal(result.exitCode, 0, result.stderr);
   });
 });

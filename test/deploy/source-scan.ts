@@ -45,7 +45,12 @@ const ACTION_OF_OPERATION: Record<string, string> = {
 /** Calls that need no permission. */
 const UNPERMISSIONED = new Set(['sts:GetCallerIdentity']);
 
-const SDK_IMPORT = /import\s+(type\s+)?\{([^}]*)\}\s+from\s+'@aws-sdk\/(client-[a-z0-9-]+|credential-providers)'/g;
+const SDK_PACKAGE = String.raw`'@aws-sdk\/(client-[a-z0-9-]+|credential-providers)'`;
+/** `import { A, type B } from '@aws-sdk/…'`, and the lazy `const { A } = await import('@aws-sdk/…')`. */
+const SDK_IMPORTS = [
+  new RegExp(String.raw`import\s+(type\s+)?\{([^}]*)\}\s+from\s+${SDK_PACKAGE}`, 'g'),
+  new RegExp(String.raw`()\{([^}]*)\}\s*=\s*await\s+import\(\s*${SDK_PACKAGE}\s*\)`, 'g'),
+];
 
 /** IAM actions behind every AWS SDK call in the supervisor, with the files that make them. */
 export function awsActionsCalled(sources = supervisorSources()): Map<string, string[]> {
@@ -55,7 +60,7 @@ export function awsActionsCalled(sources = supervisorSources()): Map<string, str
     if (!UNPERMISSIONED.has(iam)) found.set(iam, [...new Set([...(found.get(iam) ?? []), file])]);
   };
   for (const { file, text } of sources) {
-    for (const match of text.matchAll(SDK_IMPORT)) {
+    for (const match of SDK_IMPORTS.flatMap((pattern) => [...text.matchAll(pattern)])) {
       if (match[1]) continue;
       const names = match[2]!.split(',').map((n) => n.trim()).filter((n) => n && !n.startsWith('type '));
       const pkg = match[3]!;

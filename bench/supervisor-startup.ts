@@ -1,0 +1,193 @@
+/**
+ * `npm run bench:supervisor`: the compiled `ecs-appliance run` (as the image runs it: `npm run build`,
+ * then `node dist/supervisor/cli.js run`) against the fake AWS with a generated world of ~5,000
+ * discovered targets and a bundle in its S3, with the real Prometheus, Alertmanager and node-exporter.
+ *
+ *   cold start      spawn → /readyz 200: bundle fetched, rendered, promtool/amtool-checked, every
+ *                   (non-Grafana) component ready
+ *   idle            supervisor RSS and CPU over a window with every target discovered (one discovery
+ *                   cycle falls inside it)
+ *   config apply    changed bundle uploaded to S3 + SIGHUP (poll now) → /status reports it applied,
+ *                   which happens only after Prometheus and Alertmanager confirmed their reloads
+ *
+ * The last line of output is one JSON object with the figures.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { execa } from 'execa';
+import { startFakeAws } from '../test/fake-aws/index.ts';
+import { generateWorld } from '../test/fake-aws/generate-world.ts';
+import { freePort } from '../test/processes/free-port.ts';
+import { REPO_ROOT } from '../test/appliance/harness.ts';
+
+const { values } = parseArgs({
+  options: {
+    'tasks-per-cluster': { type: 'string', default: '600' },
+    clusters: { type: 'string', default: '10' },
+    'idle-seconds': { type: 'string', default: '30' },
+    'skip-build': { type: 'boolean', default: false },
+    /** e.g. "--max-semi-space-size=1" to see what V8 heap sizing does to RSS. */
+    'node-options': { type: 'string', default: '' },
+  },
+});
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+/** Clock ticks per second for /proc/<pid>/stat (USER_HZ; 100 on every Linux the image targets). */
+const CLOCK_TICKS = 100;
+
+async function rssMb(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
+}
+
+async function cpuSeconds(pid: number): Promise<number> {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+async function until<T>(what: string, timeoutMs: number, intervalMs: number, check: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch {
+      // not up yet
+    }
+    await sleep(intervalMs);
+  }
+  throw new Error(`${what}: not within ${timeoutMs} ms`);
+}
+
+function bundle(ports: Record<string, number>, revision: string): string {
+  return `discovery:
+  interval: 30s
+prometheus:
+  scrapeInterval: 60s
+  scrapeTimeout: 2s
+  externalLabels:
+    bench_rev: "${revision}"
+components:
+  grafana: false
+listen:
+  host: 127.0.0.1
+  prometheus: ${ports.prometheus}
+  alertmanager: ${ports.alertmanager}
+  nodeExporter: ${ports.nodeExporter}
+  admin: ${ports.admin}
+`;
+}
+
+if (!values['skip-build']) {
+  say('building (npm run build) so the compiled supervisor is measured, as the image runs it…');
+  await execa('npm', ['run', 'build'], { cwd: REPO_ROOT, stdio: 'ignore' });
+}
+
+const world = generateWorld({ clusters: Number(values.clusters), tasksPerCluster: Number(values['tasks-per-cluster']) });
+// Throttling off: this measures the supervisor, not AWS's token buckets (bench:discovery covers those).
+const aws = await startFakeAws({ world, throttling: false });
+aws.s3.createBucket('bench');
+const ports = { prometheus: await freePort(), alertmanager: await freePort(), nodeExporter: await freePort(), admin: await freePort() };
+aws.s3.putObject('bench', 'appliance.yml', bundle(ports, '1'));
+const dataDir = await mkdtemp(join(tmpdir(), 'bench-supervisor-'));
+const admin = `http://127.0.0.1:${ports.admin}`;
+const getJson = async <T>(path: string): Promise<T> => (await fetch(`${admin}${path}`, { signal: AbortSignal.timeout(2_000) })).json() as Promise<T>;
+
+const started = performance.now();
+const child = spawn(process.execPath, [join(REPO_ROOT, 'dist/supervisor/cli.js'), 'run'], {
+  cwd: REPO_ROOT,
+  env: {
+    PATH: process.env.PATH,
+    ...aws.env,
+    CONFIG_LOCATION: 's3://bench/appliance.yml',
+    APPLIANCE_DATA_DIR: dataDir,
+    APPLIANCE_ADMIN_ADDR: `127.0.0.1:${ports.admin}`,
+    APPLIANCE_DISABLE: 'grafana',
+    PROMTOOL_BIN: '/usr/bin/promtool',
+    AMTOOL_BIN: '/usr/bin/amtool',
+    NODE_ENV: 'production',
+    ...(values['node-options'] ? { NODE_OPTIONS: values['node-options'] } : {}),
+  },
+  stdio: ['ignore', 'ignore', 'ignore'],
+});
+const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+const pid = child.pid!;
+
+try {
+  await until('/readyz 200', 60_000, 20, async () => ((await fetch(`${admin}/readyz`)).ok ? true : undefined));
+  const coldStart = (performance.now() - started) / 1000;
+  const readyRss = await rssMb(pid);
+  say(`cold start to all (non-Grafana) components ready: ${coldStart.toFixed(2)} s (RSS then ${readyRss.toFixed(1)} MB, before discovery has run)`);
+
+  type Status = { config: { applied: { version: string } | null }; discovery: { clusters: Array<{ targets: number }>; lastCycle: { durationSeconds: number } | null } };
+  const discovered = await until('first discovery cycle', 120_000, 250, async () => {
+    const status = await getJson<Status>('/status');
+    return status.discovery.lastCycle ? status : undefined;
+  });
+  const targets = discovered.discovery.clusters.reduce((sum, c) => sum + c.targets, 0);
+  say(`discovered ${targets} targets in ${discovered.discovery.clusters.length} clusters (${world.accounts[0]!.regions![0]!.clusters!.length * Number(values['tasks-per-cluster'])} tasks); first cycle ${discovered.discovery.lastCycle!.durationSeconds.toFixed(2)} s`);
+
+  await sleep(2_000);
+  const idleSeconds = Number(values['idle-seconds']);
+  const cpuBefore = await cpuSeconds(pid);
+  let peakRss = 0;
+  const windowStart = performance.now();
+  while (performance.now() - windowStart < idleSeconds * 1000) {
+    peakRss = Math.max(peakRss, await rssMb(pid));
+    await sleep(500);
+  }
+  const idleCpuPercent = ((await cpuSeconds(pid)) - cpuBefore) / ((performance.now() - windowStart) / 1000) * 100;
+  const idleRss = await rssMb(pid);
+  const metrics = await (await fetch(`${admin}/metrics`)).text();
+  const mb = (name: string) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(metrics)?.[1]) / 1024 / 1024;
+  const heapUsed = mb('nodejs_heap_size_used_bytes');
+  const heapTotal = mb('nodejs_heap_size_total_bytes');
+  const external = mb('nodejs_external_memory_bytes');
+  say(`idle with ${targets} targets over ${idleSeconds} s: RSS ${idleRss.toFixed(1)} MB (peak ${peakRss.toFixed(1)} MB), CPU ${idleCpuPercent.toFixed(1)} % of one core`);
+  say(`  V8 heap used ${heapUsed.toFixed(1)} MB of ${heapTotal.toFixed(1)} MB, external ${external.toFixed(1)} MB`);
+
+  const before = (await getJson<Status>('/status')).config.applied!.version;
+  const changeStarted = performance.now();
+  aws.s3.putObject('bench', 'appliance.yml', bundle(ports, '2'));
+  child.kill('SIGHUP');
+  await until('the changed bundle applied', 60_000, 20, async () => {
+    const applied = (await getJson<Status>('/status')).config.applied;
+    return applied && applied.version !== before ? true : undefined;
+  });
+  const configApply = (performance.now() - changeStarted) / 1000;
+  say(`config change to applied (S3 upload + SIGHUP → rendered, checked, swapped, Prometheus and Alertmanager reload confirmed): ${configApply.toFixed(2)} s`);
+
+  const stopStarted = performance.now();
+  child.kill('SIGTERM');
+  const code = await exited;
+  const stopSeconds = (performance.now() - stopStarted) / 1000;
+  say(`SIGTERM to exit: ${stopSeconds.toFixed(2)} s, exit code ${code}`);
+  say('measured: node dist/supervisor/cli.js run (compiled, as in the image); bars: cold start < 3 s, supervisor RSS < 150 MB');
+  say(
+    JSON.stringify({
+      cold_start_seconds: Number(coldStart.toFixed(3)),
+      idle_rss_mb: Number(peakRss.toFixed(1)),
+      config_apply_seconds: Number(configApply.toFixed(3)),
+      idle_cpu_percent: Number(idleCpuPercent.toFixed(2)),
+      ready_rss_mb: Number(readyRss.toFixed(1)),
+      heap_used_mb: Number(heapUsed.toFixed(1)),
+      targets,
+      first_discovery_cycle_seconds: Number(discovered.discovery.lastCycle!.durationSeconds.toFixed(3)),
+      stop_seconds: Number(stopSeconds.toFixed(3)),
+      exit_code: code,
+      build: 'dist (compiled)',
+      node_options: values['node-options'],
+    }),
+  );
+} finally {
+  if (child.exitCode === null) {
+    child.kill('SIGKILL');
+    await exited;
+  }
+  await aws.stop();
+  await rm(dataDir, { recursive: true, force: true });
+}

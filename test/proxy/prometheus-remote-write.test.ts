@@ -11,6 +11,7 @@ import { silentLogger } from '../../supervisor/log.ts';
 import { startSigV4Proxy, type SigV4Proxy } from '../../supervisor/proxy/sigv4-proxy.ts';
 import { startCheckingUpstream, type Behaviour, type CheckingUpstream } from './checking-upstream.ts';
 import { startEcsCredentialsServer, type EcsCredentialsServer } from './ecs-credentials-server.ts';
+import { decodeRemoteWrite } from './remote-write-codec.ts';
 
 const REGION = 'us-east-2';
 const SEQ = 'proxy_test_scrape_seq';
@@ -145,5 +146,30 @@ remote_write:
     const seqSeries = upstream.accepted.find((s) => s.labels.__name__ === SEQ);
     assert.equal(seqSeries?.labels.cluster, 'test-cluster');
     assert.equal(seqSeries?.labels.__replica__, 'replica-a');
+  });
+
+  it('drops exactly what AMP refused with 400, and nothing else', async () => {
+    const refusedFrom = upstream.requests.length;
+    await outage({ kind: 'status', status: 400 }, 2500);
+    const servedAtRecovery = served;
+    await waitFor(`Prometheus to deliver scrape ${servedAtRecovery} after the 400s`, () => maxDelivered() >= servedAtRecovery, 30_000);
+
+    const refusedRequests = upstream.requests.slice(refusedFrom).filter((r) => r.status === 400);
+    assert.ok(refusedRequests.length > 0, 'Prometheus met the 400s');
+    const refused = new Set(
+      refusedRequests.flatMap((r) => decodeRemoteWrite(r.body).filter((s) => s.labels.__name__ === SEQ).flatMap((s) => s.samples.map((p) => p.value))),
+    );
+    assert.ok(refused.size > 0, 'the refused requests carried scrapes');
+    const all = Array.from({ length: maxDelivered() }, (_, i) => i + 1);
+    assert.deepEqual(
+      all.filter((v) => !delivered().has(v)),
+      [...refused].filter((v) => !delivered().has(v)).sort((a, b) => a - b),
+      'every scrape not delivered is one AMP refused: a 400 went back to Prometheus as a 400, not as success',
+    );
+    assert.deepEqual(
+      [...refused].filter((v) => delivered().has(v)),
+      [],
+      'a refused batch is not retried into AMP (Prometheus drops 4xx), so none of it shows up as delivered',
+    );
   });
 });

@@ -6,8 +6,8 @@ import { createScopeClients, type ScopeClients } from './aws/clients.ts';
 import { ScopeFetcher, type ClusterRef } from './aws/scope-fetcher.ts';
 import { DiscoveryMetrics } from './metrics.ts';
 import { optInMatchers } from './optin/matchers.ts';
-import { FileSdDirectory } from './output/file-sd-directory.ts';
-import { TargetStore, type ClusterOutcome } from './output/target-store.ts';
+import { FileSdDirectory, publishedTargets } from './output/file-sd-directory.ts';
+import { TargetStore, type ClusterOutcome, type PublishedTargets } from './output/target-store.ts';
 import { scopesOf, type Scope } from './scopes.ts';
 import type { DiscoverySettings } from './settings.ts';
 import { computeTargets, type TaskDecision, type TargetOptions } from './targets.ts';
@@ -61,6 +61,8 @@ export class DiscoveryService {
   private readonly scopes: Scope[];
   private readonly fetchers = new Map<string, Promise<ScopeFetcher>>();
   private readonly status = new Map<string, ClusterStatus>();
+  /** What each cluster's snapshot last gave: a steady-state cycle reuses it instead of recomputing. */
+  private readonly computed = new Map<string, { generation: number; targets: PublishedTargets; tasks: TaskDecision[]; skipped: number }>();
   private readonly targetOptions: TargetOptions;
   private readonly log: Logger;
   private adopted = false;
@@ -197,10 +199,20 @@ export class DiscoveryService {
         const status = this.statusFor(key, scope, cluster);
         try {
           const snapshot = await fetcher.fetchCluster(cluster);
-          const computed = computeTargets(snapshot, this.targetOptions);
+          let computed = this.computed.get(key);
+          if (computed?.generation !== snapshot.generation) {
+            const result = computeTargets(snapshot, this.targetOptions);
+            computed = {
+              generation: snapshot.generation,
+              targets: publishedTargets(result.targets),
+              tasks: result.tasks,
+              skipped: sum(result.tasks.flatMap((t) => t.containers.map((c) => c.problems.length))),
+            };
+            this.computed.set(key, computed);
+          }
           outcomes.push({ key, ok: true, targets: computed.targets });
           status.tasks = computed.tasks;
-          status.skippedEndpoints = sum(computed.tasks.flatMap((t) => t.containers.map((c) => c.problems.length)));
+          status.skippedEndpoints = computed.skipped;
           status.lastSuccess = new Date().toISOString();
           delete status.lastError;
           this.metrics.lastSuccess.set(labelsOf(status), Date.now() / 1000);
@@ -247,10 +259,11 @@ export class DiscoveryService {
         const status = this.status.get(key);
         if (status) this.metrics.targets.remove(labelsOf(status));
         this.status.delete(key);
+        this.computed.delete(key);
       }
     }
     for (const status of this.status.values()) {
-      status.targets = this.store.targets(status.key)?.length ?? 0;
+      status.targets = this.store.count(status.key);
       this.metrics.targets.set(labelsOf(status), status.targets);
     }
   }

@@ -11,6 +11,11 @@ export interface ClusterSnapshot {
   clusterName: string;
   clusterArn: string;
   clusterTags: Record<string, string>;
+  /**
+   * Changes whenever anything else in the snapshot does; equal generations of one cluster mean
+   * equal snapshots, so the targets computed last time still hold.
+   */
+  generation: number;
   /** Every task ListTasks returned (desired status RUNNING), as last described. */
   tasks: Task[];
   taskDefinitions: ReadonlyMap<string, TaskDefinition>;

@@ -3,18 +3,20 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { FileSdDirectory, renderFileSd } from '../../supervisor/discovery/output/file-sd-directory.ts';
+import { FileSdDirectory, publishedTargets } from '../../supervisor/discovery/output/file-sd-directory.ts';
 import type { Target } from '../../supervisor/discovery/targets.ts';
 
-const targets = (n: number, tag: string): Target[] =>
-  Array.from({ length: n }, (_, i) => ({ address: `10.0.${Math.floor(i / 250)}.${i % 250}:9100`, labels: { __metrics_path__: '/metrics', __scheme__: 'http', version: tag } }));
+const targets = (n: number, tag: string) =>
+  publishedTargets(
+    Array.from({ length: n }, (_, i): Target => ({ address: `10.0.${Math.floor(i / 250)}.${i % 250}:9100`, labels: { __metrics_path__: '/metrics', __scheme__: 'http', version: tag } })),
+  );
 
 describe('target files are replaced atomically', () => {
   it('a reader racing 200 rewrites only ever sees a whole file, old or new; no temp file is left', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'atomic-'));
     try {
       const files = new FileSdDirectory(dir);
-      const versions = [renderFileSd(targets(2000, 'a')), renderFileSd(targets(10, 'b'))];
+      const versions = [targets(2000, 'a').content, targets(10, 'b').content];
       await files.write('c', targets(2000, 'a'));
       let writing = true;
       let reads = 0;
@@ -39,7 +41,7 @@ describe('target files are replaced atomically', () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'atomic-'));
     try {
       const files = new FileSdDirectory(dir);
-      await files.write('x', []);
+      await files.write('x', publishedTargets([]));
       assert.equal(await readFile(files.fileFor('x'), 'utf8'), '[]\n');
       await files.write('x', null);
       assert.deepEqual(await readdir(dir), []);

@@ -54,6 +54,7 @@ export function targetsFor(spec: OneTask, settings: DiscoverySettingsInput = {})
     clusterName: 'unit',
     clusterArn: CLUSTER_ARN,
     clusterTags: {},
+    generation: 1,
     tasks: [task],
     taskDefinitions: new Map([[taskDefinition.taskDefinitionArn!, taskDefinition]]),
     taskDefinitionTags: new Map(),

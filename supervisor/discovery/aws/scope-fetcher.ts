@@ -52,6 +52,9 @@ export interface FetcherOptions {
  */
 export class ScopeFetcher {
   private readonly tasksByCluster = new Map<string, Map<string, CachedTask>>();
+  /** Per cluster: the description last seen and a counter bumped whenever what it returns changes. */
+  private readonly clusterSeen = new Map<string, ClusterRef>();
+  private readonly generations = new Map<string, number>();
   private readonly taskDefinitions = new Map<string, { definition: TaskDefinition; tags: Record<string, string> }>();
   private readonly taskDefinitionsInFlight = new Map<string, Promise<void>>();
   private readonly containerInstances = new Map<string, string>();
@@ -145,6 +148,10 @@ export class ScopeFetcher {
     await this.describeEc2Instances(tasks);
     // Only after every call succeeded: a failed cycle must not half-update the task cache.
     this.tasksByCluster.set(cluster.arn, current);
+    const unchanged = described.length === 0 && current.size === previous.size && this.clusterSeen.get(cluster.arn) === cluster;
+    this.clusterSeen.set(cluster.arn, cluster);
+    const generation = unchanged ? (this.generations.get(cluster.arn) ?? 0) : (this.generations.get(cluster.arn) ?? 0) + 1;
+    this.generations.set(cluster.arn, generation);
 
     return {
       accountId: cluster.accountId,
@@ -152,6 +159,7 @@ export class ScopeFetcher {
       clusterName: cluster.name,
       clusterArn: cluster.arn,
       clusterTags: cluster.tags,
+      generation,
       tasks,
       taskDefinitions: new Map(tasks.flatMap((t) => this.taskDefinitionEntry(t.taskDefinitionArn, (d) => d.definition))),
       taskDefinitionTags: new Map(tasks.flatMap((t) => this.taskDefinitionEntry(t.taskDefinitionArn, (d) => d.tags))),
@@ -162,7 +170,12 @@ export class ScopeFetcher {
 
   /** Drops cache entries no current task refers to, so the caches track the account, not its history. */
   prune(liveClusterArns: ReadonlySet<string>): void {
-    for (const arn of this.tasksByCluster.keys()) if (!liveClusterArns.has(arn)) this.tasksByCluster.delete(arn);
+    for (const arn of this.tasksByCluster.keys()) {
+      if (liveClusterArns.has(arn)) continue;
+      this.tasksByCluster.delete(arn);
+      this.clusterSeen.delete(arn);
+      this.generations.delete(arn);
+    }
     const tasks = [...this.tasksByCluster.values()].flatMap((m) => [...m.values()].map((c) => c.task));
     const definitions = new Set(tasks.map((t) => t.taskDefinitionArn));
     const instances = new Set(tasks.map((t) => t.containerInstanceArn));

@@ -1,15 +1,26 @@
-import type { Target } from '../targets.ts';
+/**
+ * A cluster's targets as published: the file_sd text, its digest, and the identity
+ * (scheme://address/path) of each target. The store keeps only the digest and the identities,
+ * not the label objects nor the text: a fraction of a megabyte per thousand targets.
+ */
+export interface PublishedTargets {
+  content: string;
+  digest: string;
+  identities: readonly string[];
+}
+
+type Kept = Omit<PublishedTargets, 'content'>;
 
 /** Where a cluster's targets come from this cycle. */
 export type ClusterOutcome =
-  | { key: string; ok: true; targets: Target[] }
+  | { key: string; ok: true; targets: PublishedTargets }
   | { key: string; ok: false; error: string }
   /** The cluster no longer exists or is no longer watched (its listing succeeded without it). */
   | { key: string; gone: true };
 
 export interface StoreChange {
-  /** Clusters whose published targets changed: the new list, or null to remove the file. */
-  publish: Map<string, Target[] | null>;
+  /** Clusters whose published targets changed: the new ones, or null to remove the file. */
+  publish: Map<string, PublishedTargets | null>;
   /** Clusters whose drop was held back this cycle, with how many targets it would have removed. */
   held: Map<string, number>;
 }
@@ -20,43 +31,43 @@ export interface StoreChange {
  * until the next cycle shows the same drop.
  */
 export class TargetStore {
-  private readonly published = new Map<string, Target[]>();
+  private readonly published = new Map<string, Kept>();
   private readonly pendingDrop = new Set<string>();
 
   constructor(private readonly maxDropRatio: number) {}
 
   /** Seeds the store with targets a previous run left on disk, so a restart during an outage keeps them. */
-  adopt(key: string, targets: Target[]): void {
-    this.published.set(key, targets);
+  adopt(key: string, targets: PublishedTargets): void {
+    this.published.set(key, { digest: targets.digest, identities: targets.identities });
   }
 
   keys(): string[] {
     return [...this.published.keys()];
   }
 
-  targets(key: string): Target[] | undefined {
-    return this.published.get(key);
+  count(key: string): number {
+    return this.published.get(key)?.identities.length ?? 0;
   }
 
   apply(outcomes: ClusterOutcome[]): StoreChange {
     const change: StoreChange = { publish: new Map(), held: new Map() };
     for (const outcome of outcomes) {
       if ('ok' in outcome && !outcome.ok) continue;
-      const next = 'gone' in outcome ? [] : outcome.targets;
+      const next = 'gone' in outcome ? undefined : outcome.targets;
       const previous = this.published.get(outcome.key);
-      if (previous === undefined && 'gone' in outcome) continue;
-      const dropped = previous ? countDropped(previous, next) : 0;
-      if (previous && previous.length > 0 && dropped / previous.length > this.maxDropRatio && !this.pendingDrop.has(outcome.key)) {
+      if (previous === undefined && next === undefined) continue;
+      const dropped = previous ? countDropped(previous.identities, next?.identities ?? []) : 0;
+      if (previous && previous.identities.length > 0 && dropped / previous.identities.length > this.maxDropRatio && !this.pendingDrop.has(outcome.key)) {
         this.pendingDrop.add(outcome.key);
         change.held.set(outcome.key, dropped);
         continue;
       }
       this.pendingDrop.delete(outcome.key);
-      if ('gone' in outcome) {
+      if (next === undefined) {
         this.published.delete(outcome.key);
         change.publish.set(outcome.key, null);
-      } else if (!previous || !sameTargets(previous, next)) {
-        this.published.set(outcome.key, next);
+      } else if (previous?.digest !== next.digest) {
+        this.published.set(outcome.key, { digest: next.digest, identities: next.identities });
         change.publish.set(outcome.key, next);
       }
     }
@@ -64,15 +75,7 @@ export class TargetStore {
   }
 }
 
-function identity(target: Target): string {
-  return `${target.labels.__scheme__}://${target.address}${target.labels.__metrics_path__}`;
-}
-
-function countDropped(previous: Target[], next: Target[]): number {
-  const kept = new Set(next.map(identity));
-  return previous.filter((t) => !kept.has(identity(t))).length;
-}
-
-function sameTargets(a: Target[], b: Target[]): boolean {
-  return a.length === b.length && JSON.stringify(a) === JSON.stringify(b);
+function countDropped(previous: readonly string[], next: readonly string[]): number {
+  const kept = new Set(next);
+  return previous.filter((identity) => !kept.has(identity)).length;
 }

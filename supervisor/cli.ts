@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import process from 'node:process';
+import { createLogger } from './log.ts';
 
 /**
  * The `ecs-appliance` command line. Each command lives with the module it drives and exports
@@ -35,6 +36,12 @@ async function cli(argv: string[]): Promise<number> {
   }
   return (await command.load()).main(rest);
 }
+
+// Runtime warnings (deprecations, the SDK's Node version notice) join the JSON log on stderr
+// instead of breaking it with free text.
+process.removeAllListeners('warning');
+const warnings = createLogger({ destination: process.stderr }).child({ component: 'node' });
+process.on('warning', (warning) => warnings.warn({ warning: warning.name }, warning.message));
 
 cli(process.argv.slice(2)).then(
   (code) => {

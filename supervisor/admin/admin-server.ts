@@ -1,5 +1,4 @@
-import type { Server } from 'node:http';
-import express, { type Express, type Response } from 'express';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../log.ts';
 import { parseListenAddress, type ListenAddress } from '../proxy/listen-address.ts';
@@ -37,42 +36,54 @@ const RESERVED_STATUS_KEYS = new Set(['generatedAt', 'healthy', 'ready', 'reason
  * (the registry passed in).
  */
 export class AdminServer implements AdminRegistry {
-  readonly app: Express;
   readonly #statuses = new Map<string, () => StatusValue>();
   readonly #health = new Map<string, () => HealthCheck>();
   readonly #readiness = new Map<string, () => ReadinessCheck>();
   readonly #log: Logger;
+  readonly #registry: Registry;
   #server: Server | undefined;
 
   constructor(options: { registry: Registry; logger: Logger }) {
     this.#log = options.logger.child({ component: 'admin' });
-    const { registry } = options;
-    const app = express();
-    app.disable('x-powered-by');
-    app.get('/healthz', (_request, response) => {
-      const verdict = this.health();
-      response.status(verdict.healthy ? 200 : 503).json(verdict.healthy ? { status: 'ok' } : { status: 'unhealthy', reasons: verdict.reasons });
-    });
-    app.get('/readyz', (_request, response) => {
-      const verdict = this.readiness();
-      response.status(verdict.ready ? 200 : 503).json(verdict.ready ? { status: 'ready' } : { status: 'not ready', reasons: verdict.reasons });
-    });
-    app.get('/status', (_request, response) => {
-      response.json(this.status());
-    });
-    app.get('/metrics', async (_request, response: Response) => {
-      try {
-        const body = await registry.metrics();
-        response.type(registry.contentType).send(body);
-      } catch (error) {
-        this.#log.error({ error: (error as Error).message }, 'collecting metrics failed');
-        response.status(500).type('text/plain').send('collecting metrics failed\n');
+    this.#registry = options.registry;
+  }
+
+  /**
+   * Four read-only endpoints need no framework: plain node:http keeps express (~13 MB) out of
+   * appliances that do not run the AMP proxy.
+   */
+  async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const path = new URL(request.url ?? '/', 'http://admin').pathname;
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      sendJson(response, 405, { error: 'method not allowed' }, { allow: 'GET, HEAD' });
+      return;
+    }
+    switch (path) {
+      case '/healthz': {
+        const verdict = this.health();
+        sendJson(response, verdict.healthy ? 200 : 503, verdict.healthy ? { status: 'ok' } : { status: 'unhealthy', reasons: verdict.reasons });
+        return;
       }
-    });
-    app.use((_request, response) => {
-      response.status(404).json({ error: 'not found', endpoints: ['/healthz', '/readyz', '/status', '/metrics'] });
-    });
-    this.app = app;
+      case '/readyz': {
+        const verdict = this.readiness();
+        sendJson(response, verdict.ready ? 200 : 503, verdict.ready ? { status: 'ready' } : { status: 'not ready', reasons: verdict.reasons });
+        return;
+      }
+      case '/status':
+        sendJson(response, 200, this.status());
+        return;
+      case '/metrics':
+        try {
+          const body = await this.#registry.metrics();
+          response.writeHead(200, { 'content-type': this.#registry.contentType }).end(body);
+        } catch (error) {
+          this.#log.error({ error: (error as Error).message }, 'collecting metrics failed');
+          response.writeHead(500, { 'content-type': 'text/plain' }).end('collecting metrics failed\n');
+        }
+        return;
+      default:
+        sendJson(response, 404, { error: 'not found', endpoints: ['/healthz', '/readyz', '/status', '/metrics'] });
+    }
   }
 
   registerStatus(name: string, snapshot: () => StatusValue): void {
@@ -140,9 +151,13 @@ export class AdminServer implements AdminRegistry {
   async listen(address: string | ListenAddress = defaultAdminAddress): Promise<ListenAddress> {
     if (this.#server) throw new Error('the admin server is already listening');
     const { host, port } = typeof address === 'string' ? parseListenAddress(address) : address;
-    const server = await new Promise<Server>((resolve, reject) => {
-      const candidate = this.app.listen(port, host, (error?: Error) => (error ? reject(error) : resolve(candidate)));
-      candidate.once('error', reject);
+    const server = createServer((request, response) => void this.#handle(request, response));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
     server.keepAliveTimeout = 5_000;
     this.#server = server;
@@ -167,4 +182,8 @@ function register<T>(map: Map<string, T>, kind: string, name: string, value: T):
   if (name.trim() === '') throw new Error(`a ${kind} needs a name`);
   if (map.has(name)) throw new Error(`${kind} '${name}' is already registered`);
   map.set(name, value);
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers }).end(JSON.stringify(body));
 }

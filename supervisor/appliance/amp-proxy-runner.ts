@@ -2,8 +2,7 @@ import type { Registry } from 'prom-client';
 import type { StatusValue } from '../admin/admin-server.ts';
 import type { Logger } from '../log.ts';
 import { resolveAmpTarget, type AmpSettings } from '../proxy/amp-target.ts';
-import { awsCredentialChain } from '../proxy/credentials.ts';
-import { startSigV4Proxy, type SigV4Proxy } from '../proxy/sigv4-proxy.ts';
+import type { SigV4Proxy } from '../proxy/sigv4-proxy.ts';
 import type { Stoppable } from '../processes/supervisor.ts';
 import { removeMetrics } from './metric-names.ts';
 
@@ -36,6 +35,9 @@ export class AmpProxyRunner implements Stoppable {
     if (!wanted) return;
     const target = resolveAmpTarget(wanted);
     removeMetrics(this.#registry, 'sigv4_proxy_');
+    // Loaded on first use: express and the credential providers weigh ~20 MB that appliances
+    // without AMP never need.
+    const [{ startSigV4Proxy }, { awsCredentialChain }] = await Promise.all([import('../proxy/sigv4-proxy.ts'), import('../proxy/credentials.ts')]);
     this.#proxy = await startSigV4Proxy({
       listen: { host: '127.0.0.1', port: wanted.proxyPort },
       upstream: target.upstream,

@@ -7,7 +7,7 @@ import { ScopeFetcher, type ClusterRef } from './aws/scope-fetcher.ts';
 import { DiscoveryMetrics } from './metrics.ts';
 import { optInMatchers } from './optin/matchers.ts';
 import { FileSdDirectory, publishedTargets } from './output/file-sd-directory.ts';
-import { TargetStore, type ClusterOutcome, type PublishedTargets } from './output/target-store.ts';
+import { TargetStore, type ClusterOutcome } from './output/target-store.ts';
 import { scopesOf, type Scope } from './scopes.ts';
 import type { DiscoverySettings } from './settings.ts';
 import { computeTargets, type TaskDecision, type TargetOptions } from './targets.ts';
@@ -61,8 +61,11 @@ export class DiscoveryService {
   private readonly scopes: Scope[];
   private readonly fetchers = new Map<string, Promise<ScopeFetcher>>();
   private readonly status = new Map<string, ClusterStatus>();
-  /** What each cluster's snapshot last gave: a steady-state cycle reuses it instead of recomputing. */
-  private readonly computed = new Map<string, { generation: number; targets: PublishedTargets; tasks: TaskDecision[]; skipped: number }>();
+  /**
+   * What each cluster's snapshot last gave: a steady-state cycle whose snapshot did not change,
+   * and whose targets are the ones published, reuses it instead of recomputing 5,000 label sets.
+   */
+  private readonly computed = new Map<string, { generation: number; digest: string; tasks: TaskDecision[]; skipped: number }>();
   private readonly targetOptions: TargetOptions;
   private readonly log: Logger;
   private adopted = false;
@@ -200,17 +203,20 @@ export class DiscoveryService {
         try {
           const snapshot = await fetcher.fetchCluster(cluster);
           let computed = this.computed.get(key);
-          if (computed?.generation !== snapshot.generation) {
+          if (computed?.generation === snapshot.generation && computed.digest === this.store.digest(key)) {
+            outcomes.push({ key, unchanged: true });
+          } else {
             const result = computeTargets(snapshot, this.targetOptions);
+            const targets = publishedTargets(result.targets);
             computed = {
               generation: snapshot.generation,
-              targets: publishedTargets(result.targets),
+              digest: targets.digest,
               tasks: result.tasks,
               skipped: sum(result.tasks.flatMap((t) => t.containers.map((c) => c.problems.length))),
             };
             this.computed.set(key, computed);
+            outcomes.push({ key, ok: true, targets });
           }
-          outcomes.push({ key, ok: true, targets: computed.targets });
           status.tasks = computed.tasks;
           status.skippedEndpoints = computed.skipped;
           status.lastSuccess = new Date().toISOString();

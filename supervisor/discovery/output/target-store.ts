@@ -15,6 +15,8 @@ type Kept = Omit<PublishedTargets, 'content'>;
 export type ClusterOutcome =
   | { key: string; ok: true; targets: PublishedTargets }
   | { key: string; ok: false; error: string }
+  /** The cluster gave exactly the targets already published. */
+  | { key: string; unchanged: true }
   /** The cluster no longer exists or is no longer watched (its listing succeeded without it). */
   | { key: string; gone: true };
 
@@ -45,6 +47,11 @@ export class TargetStore {
     return [...this.published.keys()];
   }
 
+  /** The digest of what is published for a cluster, if anything is. */
+  digest(key: string): string | undefined {
+    return this.published.get(key)?.digest;
+  }
+
   count(key: string): number {
     return this.published.get(key)?.identities.length ?? 0;
   }
@@ -53,6 +60,10 @@ export class TargetStore {
     const change: StoreChange = { publish: new Map(), held: new Map() };
     for (const outcome of outcomes) {
       if ('ok' in outcome && !outcome.ok) continue;
+      if ('unchanged' in outcome) {
+        this.pendingDrop.delete(outcome.key);
+        continue;
+      }
       const next = 'gone' in outcome ? undefined : outcome.targets;
       const previous = this.published.get(outcome.key);
       if (previous === undefined && next === undefined) continue;

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Registry } from 'prom-client';
 import { parseDuration } from '../duration.ts';
 import type { Logger } from '../log.ts';
+import { mapLimited } from './aws/batching.ts';
 import { createScopeClients, type ScopeClients } from './aws/clients.ts';
 import { ScopeFetcher, type ClusterRef } from './aws/scope-fetcher.ts';
 import { DiscoveryMetrics } from './metrics.ts';
@@ -11,6 +12,12 @@ import { TargetStore, type ClusterOutcome } from './output/target-store.ts';
 import { scopesOf, type Scope } from './scopes.ts';
 import type { DiscoverySettings } from './settings.ts';
 import { computeTargets, type TaskDecision, type TargetOptions } from './targets.ts';
+
+/**
+ * Clusters of one account and region fetched at once. The token buckets set the pace anyway;
+ * fetching every cluster at once only piles up DescribeTasks answers in memory.
+ */
+const CLUSTERS_IN_FLIGHT = 4;
 
 export interface DiscoveryServiceOptions {
   settings: DiscoverySettings;
@@ -195,45 +202,46 @@ export class DiscoveryService {
       return { discovered: 0, error: message };
     }
 
-    let discovered = 0;
-    await Promise.all(
-      clusters.map(async (cluster) => {
-        const key = FileSdDirectory.keyFor(cluster.accountId, scope.region, cluster.name);
-        const status = this.statusFor(key, scope, cluster);
-        try {
-          const snapshot = await fetcher.fetchCluster(cluster);
-          let computed = this.computed.get(key);
-          if (computed?.generation === snapshot.generation && computed.digest === this.store.digest(key)) {
-            outcomes.push({ key, unchanged: true });
-          } else {
-            const result = computeTargets(snapshot, this.targetOptions);
-            const targets = publishedTargets(result.targets);
-            computed = {
-              generation: snapshot.generation,
-              digest: targets.digest,
-              tasks: result.tasks,
-              skipped: sum(result.tasks.flatMap((t) => t.containers.map((c) => c.problems.length))),
-            };
-            this.computed.set(key, computed);
-            outcomes.push({ key, ok: true, targets });
-          }
-          status.tasks = computed.tasks;
-          status.skippedEndpoints = computed.skipped;
-          status.lastSuccess = new Date().toISOString();
-          delete status.lastError;
-          this.metrics.lastSuccess.set(labelsOf(status), Date.now() / 1000);
-          this.metrics.skippedEndpoints.set(labelsOf(status), status.skippedEndpoints);
-          discovered++;
-        } catch (error) {
-          const message = describeError(error);
-          this.log.warn({ scope: scope.id, cluster: cluster.name, error: message }, 'cluster fetch failed; keeping its last good targets');
-          this.markFailed(status, message);
-          outcomes.push({ key, ok: false, error: message });
-        }
-      }),
-    );
+    const results = await mapLimited(clusters, CLUSTERS_IN_FLIGHT, (cluster) => this.cycleCluster(scope, fetcher, cluster, outcomes));
     fetcher.prune(new Set(clusters.map((c) => c.arn)));
-    return { discovered };
+    return { discovered: results.filter(Boolean).length };
+  }
+
+  /** Fetches one cluster and computes its outcome; true when it was discovered without error. */
+  private async cycleCluster(scope: Scope, fetcher: ScopeFetcher, cluster: ClusterRef, outcomes: ClusterOutcome[]): Promise<boolean> {
+    const key = FileSdDirectory.keyFor(cluster.accountId, scope.region, cluster.name);
+    const status = this.statusFor(key, scope, cluster);
+    try {
+      const snapshot = await fetcher.fetchCluster(cluster);
+      let computed = this.computed.get(key);
+      if (computed?.generation === snapshot.generation && computed.digest === this.store.digest(key)) {
+        outcomes.push({ key, unchanged: true });
+      } else {
+        const result = computeTargets(snapshot, this.targetOptions);
+        const targets = publishedTargets(result.targets);
+        computed = {
+          generation: snapshot.generation,
+          digest: targets.digest,
+          tasks: result.tasks,
+          skipped: sum(result.tasks.flatMap((t) => t.containers.map((c) => c.problems.length))),
+        };
+        this.computed.set(key, computed);
+        outcomes.push({ key, ok: true, targets });
+      }
+      status.tasks = computed.tasks;
+      status.skippedEndpoints = computed.skipped;
+      status.lastSuccess = new Date().toISOString();
+      delete status.lastError;
+      this.metrics.lastSuccess.set(labelsOf(status), Date.now() / 1000);
+      this.metrics.skippedEndpoints.set(labelsOf(status), status.skippedEndpoints);
+      return true;
+    } catch (error) {
+      const message = describeError(error);
+      this.log.warn({ scope: scope.id, cluster: cluster.name, error: message }, 'cluster fetch failed; keeping its last good targets');
+      this.markFailed(status, message);
+      outcomes.push({ key, ok: false, error: message });
+      return false;
+    }
   }
 
   /**

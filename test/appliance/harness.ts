@@ -11,6 +11,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorldSpec } from '../fake-aws/index.ts';
+export { alive } from '../processes/fixtures.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const ACCOUNT = '111111111111';
@@ -175,12 +176,3 @@ export async function promQuery(prometheus: string, expr: string): Promise<Array
   return body.data.result.map((r) => ({ metric: r.metric, value: Number(r.value[1]) }));
 }
 
-/** Whether a process id is alive (signal 0 checks without signalling). */
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

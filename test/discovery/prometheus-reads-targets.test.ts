@@ -4,8 +4,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
+import { eventually } from '../appliance/harness.ts';
 import { freePort } from '../processes/free-port.ts';
 import { startHarness, type Harness } from './harness.ts';
 import { world } from './world-builders.ts';
@@ -18,22 +18,6 @@ interface ActiveTarget {
   scrapeInterval?: string;
   health: string;
   lastError: string;
-}
-
-/** Polls until `check` returns a value, for at most `ms`: every wait in this file is bounded. */
-async function eventually<T>(what: string, ms: number, check: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    await sleep(250);
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
 }
 
 describe('a real Prometheus reads the written file_sd and scrapes what it names', () => {

@@ -1,4 +1,5 @@
 import type { ClusterStatus } from './service.ts';
+import { arnResourceId } from './world.ts';
 
 /**
  * `discover --explain`: for every task and container seen, whether it became a target and, if
@@ -13,7 +14,7 @@ export function explainText(clusters: ClusterStatus[]): string {
     if (cluster.tasks.length === 0) lines.push('  no tasks');
     for (const task of cluster.tasks) {
       const service = task.service ? `service ${task.service}` : 'standalone';
-      lines.push(`  task ${shortTaskId(task.taskArn)}  ${task.taskDefinition}  ${service}  ${task.lastStatus}`);
+      lines.push(`  task ${arnResourceId(task.taskArn)}  ${task.taskDefinition}  ${service}  ${task.lastStatus}`);
       if (task.skipped) {
         lines.push(`    skipped: ${task.skipped}`);
         continue;
@@ -32,8 +33,4 @@ export function explainText(clusters: ClusterStatus[]): string {
     }
   }
   return lines.join('\n') + '\n';
-}
-
-function shortTaskId(arn: string): string {
-  return arn.slice(arn.lastIndexOf('/') + 1);
 }

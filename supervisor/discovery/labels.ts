@@ -1,7 +1,7 @@
 import { arnResourceId, tagsToRecord, type ContainerView } from './world.ts';
 
 /** Prometheus label names allow [a-zA-Z0-9_]; anything else becomes `_`, as Prometheus's own SD does. */
-export function sanitizeLabelName(name: string): string {
+function sanitizeLabelName(name: string): string {
   return name.replace(/[^a-zA-Z0-9_]/g, '_');
 }
 

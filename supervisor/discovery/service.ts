@@ -164,6 +164,8 @@ export class DiscoveryService {
     if (!fetcher) {
       fetcher = this.createFetcher(scope);
       this.fetchers.set(scope.id, fetcher);
+      // A scope whose clients could not be built is tried afresh next cycle, not failed for good.
+      fetcher.catch(() => this.fetchers.delete(scope.id));
     }
     return fetcher;
   }
@@ -306,7 +308,7 @@ function sum(values: number[]): number {
 }
 
 /** AWS errors carry their code in `name`; keep that, never the request's credentials. */
-export function describeError(error: unknown): string {
+function describeError(error: unknown): string {
   if (error instanceof Error) return error.name && error.name !== 'Error' ? `${error.name}: ${error.message}` : error.message;
   return String(error);
 }

@@ -269,7 +269,7 @@ export class ScopeFetcher {
 }
 
 /** arn:PARTITION:ecs:REGION:ACCOUNT:… */
-export function accountOf(arn: string): string {
+function accountOf(arn: string): string {
   return arn.split(':')[4] ?? '';
 }
 

@@ -88,7 +88,8 @@ export function computeTargets(snapshot: ClusterSnapshot, options: TargetOptions
 
 function containerTargets(view: ContainerView, options: TargetOptions, out: Target[]): ContainerDecision {
   const decision: ContainerDecision = { name: view.definition.name ?? '', optedIn: false, targets: [], problems: [], notes: [] };
-  const seen = new Map<string, string>();
+  const first = out.length;
+  const kept = new Map<string, { request: EndpointRequest; index: number }>();
   for (const matcher of options.matchers) {
     const outcome = matcher.match(view);
     if (!outcome) continue;
@@ -101,22 +102,54 @@ function containerTargets(view: ContainerView, options: TargetOptions, out: Targ
         continue;
       }
       const path = built.labels.__metrics_path__!;
-      const key = `${built.labels.__scheme__}://${built.address}${path}`;
-      const earlier = seen.get(key);
-      if (earlier) {
-        decision.notes.push(`${request.source} asks for ${key} too; ${earlier} already gives it`);
+      const key = `${built.address}${path}`;
+      const earlier = kept.get(key);
+      if (!earlier) {
+        kept.set(key, { request, index: out.length });
+        out.push(built);
+        decision.targets.push({ address: built.address, path, source: request.source });
         continue;
       }
-      seen.set(key, request.source);
-      out.push(built);
-      decision.targets.push({ address: built.address, path, source: request.source });
+      const merged = mergeRequests(earlier.request, request, key);
+      decision.notes.push(...merged.notes);
+      if (merged.request === earlier.request) continue;
+      const rebuilt = buildTarget(view, merged.request, options);
+      if ('problem' in rebuilt) {
+        decision.notes.push(`${request.source}'s settings for ${key} are not taken: ${rebuilt.problem}`);
+        continue;
+      }
+      earlier.request = merged.request;
+      out[earlier.index] = rebuilt;
     }
   }
-  distinguishSharedAddresses(out.slice(out.length - decision.targets.length));
+  distinguishSharedAddresses(out.slice(first));
   if (decision.optedIn && view.runtime?.lastStatus && view.runtime.lastStatus !== 'RUNNING' && decision.targets.length > 0) {
     decision.notes.push(`container is ${view.runtime.lastStatus}`);
   }
   return decision;
+}
+
+/** The per-endpoint settings a later opt-in way may add to an endpoint an earlier way already names. */
+const MERGED_SETTINGS = ['scheme', 'interval', 'timeout', 'job'] as const;
+
+/**
+ * Two opt-in ways naming one endpoint make one target: settings only the later way gives are
+ * added, and where both give a setting and disagree, the earlier wins and both are reported.
+ */
+function mergeRequests(earlier: EndpointRequest, later: EndpointRequest, key: string): { request: EndpointRequest; notes: string[] } {
+  const adopted: Partial<Pick<EndpointRequest, (typeof MERGED_SETTINGS)[number]>> = {};
+  const notes: string[] = [];
+  for (const setting of MERGED_SETTINGS) {
+    const mine = earlier[setting];
+    const theirs = later[setting];
+    if (theirs === undefined || theirs === mine) continue;
+    if (mine === undefined) adopted[setting] = theirs;
+    else notes.push(`${later.source} also names ${key} with ${setting} ${theirs}, ${earlier.source} with ${mine}; ${mine} from ${earlier.source} wins`);
+  }
+  const taken = Object.entries(adopted).map(([setting, value]) => `${setting} ${value}`);
+  if (taken.length > 0) notes.unshift(`${later.source} also names ${key}; its ${taken.join(', ')} ${taken.length > 1 ? 'are' : 'is'} kept`);
+  else if (notes.length === 0) notes.push(`${later.source} asks for ${key} too; ${earlier.source} already gives it`);
+  return { request: taken.length > 0 ? { ...earlier, ...adopted } : earlier, notes };
 }
 
 /**
@@ -147,7 +180,8 @@ function buildTarget(view: ContainerView, request: EndpointRequest, options: Tar
   };
   if (request.interval) labels.__scrape_interval__ = request.interval;
   if (timeout.value) labels.__scrape_timeout__ = timeout.value;
-  if (request.job) labels.job = request.job;
+  const job = request.job ?? request.conventionJob;
+  if (job) labels.job = job;
   return { address, labels };
 }
 

@@ -177,7 +177,41 @@ describe('prometheus.io labels and central rules', () => {
       containers: [{ name: 'a', dockerLabels: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': '9100' }, environment: [{ name: 'PROMETHEUS', value: 'true' }, { name: 'PROMETHEUS_PORT', value: '9100' }] }],
     });
     assert.deepEqual(summary(result).targets, ['10.0.0.9:9100/metrics']);
-    assert.match(result.tasks[0]!.containers[0]!.notes[0]!, /prometheus-ecs-sd environment asks for http:\/\/10\.0\.0\.9:9100\/metrics too; prometheus\.io labels already gives it/);
+    assert.match(result.tasks[0]!.containers[0]!.notes[0]!, /prometheus-ecs-sd environment asks for 10\.0\.0\.9:9100\/metrics too; prometheus\.io labels already gives it/);
+  });
+
+  it('two ways naming one endpoint keep the explicit settings of either, whichever came first', () => {
+    const result = targetsFor({
+      networkMode: 'awsvpc',
+      containers: [
+        {
+          name: 'a',
+          dockerLabels: { PROMETHEUS_EXPORTER_PORT: '3000', PROMETHEUS_EXPORTER_JOB_NAME: 'orders' },
+          environment: [{ name: 'PROMETHEUS', value: 'true' }, { name: 'PROMETHEUS_PORT', value: '3000' }, { name: 'PROMETHEUS_ENDPOINT', value: '1m:/metrics' }],
+        },
+      ],
+    });
+    assert.deepEqual(summary(result).targets, ['10.0.0.9:3000/metrics']);
+    const labels = result.targets[0]!.labels;
+    assert.equal(labels.__scrape_interval__, '1m', 'the interval only the environment gives is kept although the docker labels came first');
+    assert.equal(labels.job, 'orders', "the docker labels' job is kept");
+    assert.match(result.tasks[0]!.containers[0]!.notes[0]!, /prometheus-ecs-sd environment also names 10\.0\.0\.9:3000\/metrics; its interval 1m is kept/);
+  });
+
+  it('two ways that disagree on a setting are both reported, and the first wins', () => {
+    const result = targetsFor({
+      networkMode: 'awsvpc',
+      containers: [
+        {
+          name: 'a',
+          dockerLabels: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': '3000', 'prometheus.io/interval': '30s', 'prometheus.io/scheme': 'http' },
+          environment: [{ name: 'PROMETHEUS', value: 'true' }, { name: 'PROMETHEUS_PORT', value: '3000' }, { name: 'PROMETHEUS_ENDPOINT', value: '1m:/metrics' }],
+        },
+      ],
+    });
+    assert.deepEqual(summary(result).targets, ['10.0.0.9:3000/metrics']);
+    assert.equal(result.targets[0]!.labels.__scrape_interval__, '30s');
+    assert.deepEqual(result.tasks[0]!.containers[0]!.notes, ["prometheus-ecs-sd environment also names 10.0.0.9:3000/metrics with interval 1m, prometheus.io labels with 30s; 30s from prometheus.io labels wins"]);
   });
 
   it('rules are anchored (a rule for service "sv" does not match "svc"), and a docker label value regex must match', () => {

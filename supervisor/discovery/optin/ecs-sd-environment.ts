@@ -44,7 +44,7 @@ export const ecsSdEnvironment: OptInMatcher = {
         source: SOURCE,
         port: port.value,
         path,
-        job: family,
+        conventionJob: family,
         compatLabels: (address) => ({ instance: noLabels ? family : address, metrics_path: path, ...(noLabels ? {} : ecsLabels(view)) }),
         metaLabels: !noLabels,
       };

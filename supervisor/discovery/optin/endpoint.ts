@@ -22,6 +22,8 @@ export interface EndpointRequest {
   interval?: string;
   timeout?: string;
   job?: string;
+  /** The job a peer tool's convention gives when none is asked for; an explicit `job` from any way beats it. */
+  conventionJob?: string;
   /** Replaces the host part of the address (PROMETHEUS_EXPORTER_SERVER_NAME). */
   host?: string;
   /** Labels a peer tool put on its targets, kept so migrated dashboards and alerts still match. */

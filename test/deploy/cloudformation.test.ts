@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import path from 'node:path';
+import { execa } from 'execa';
 import { describe, it } from 'node:test';
 import { RegisterTaskDefinitionRequest$ } from '@aws-sdk/client-ecs';
 import { modelIssues } from './api-model.ts';
@@ -46,8 +48,17 @@ function references(node: Node, out: { kind: string; target: string }[] = []): {
   return out;
 }
 
+/** cfn-lint from PyPI, in the virtualenv test/ensure-tools.sh keeps outside the repo. */
+const CFN_LINT = path.join(process.env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'ecs-appliance', 'cfn-lint-venv', 'bin', 'cfn-lint');
+
 describe('cloudformation.yaml', () => {
   const resources = template.Resources;
+
+  it('passes cfn-lint with no errors or warnings', async () => {
+    const result = await execa(CFN_LINT, ['--format', 'parseable', path.join(REPO_ROOT, 'docker/ecs/cloudformation.yaml')], { reject: false, all: true });
+    assert.equal(result.exitCode, 0, `cfn-lint (${CFN_LINT}) found:\n${result.all}`);
+  });
+
   const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
 
   it('is a template with parameters for an existing VPC and cluster', () => {

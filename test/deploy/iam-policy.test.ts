@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { PROXY_ROUTES } from '../../supervisor/proxy/routes.ts';
 import { REPO_ROOT, awsActionsCalled, supervisorSources } from './source-scan.ts';
 
 interface Statement {
@@ -22,8 +23,8 @@ function allows(pattern: string, action: string): boolean {
   return regex.test(action);
 }
 
-/** Not SDK commands: the SigV4 proxy signs Prometheus' remote_write (and Grafana's queries) for AMP. */
-const SIGNED_BY_PROXY = ['aps:RemoteWrite', 'aps:QueryMetrics'];
+/** Not SDK commands: the SigV4 proxy signs Prometheus' remote_write (and Grafana's queries) for AMP, route by route. */
+const SIGNED_BY_PROXY = [...new Set(PROXY_ROUTES.map((route) => route.iamAction))];
 
 describe('task-role-policy.json', () => {
   const called = awsActionsCalled();
@@ -49,6 +50,11 @@ describe('task-role-policy.json', () => {
   it('allows every AWS API the supervisor calls', () => {
     const missing = [...called].filter(([action]) => !granted.some((pattern) => allows(pattern, action)));
     assert.deepEqual(missing.map(([action, files]) => `${action} (called in ${files.join(', ')})`), []);
+  });
+
+  it('allows every AMP action the SigV4 proxy forwards', () => {
+    assert.ok(SIGNED_BY_PROXY.includes('aps:RemoteWrite') && SIGNED_BY_PROXY.includes('aps:GetSeries'));
+    assert.deepEqual(SIGNED_BY_PROXY.filter((action) => !granted.some((pattern) => allows(pattern, action))), []);
   });
 
   it('allows nothing the appliance does not do (least privilege)', () => {

@@ -24,7 +24,7 @@ function allows(pattern: string, action: string): boolean {
 }
 
 /** Not SDK commands: the SigV4 proxy signs Prometheus' remote_write (and Grafana's queries) for AMP, route by route. */
-const SIGNED_BY_PROXY = [...new Set(PROXY_ROUTES.map((route) => route.iamAction))];
+const SIGNED_BY_PROXY: string[] = [...new Set(PROXY_ROUTES.map((route) => route.iamAction))];
 
 describe('task-role-policy.json', () => {
   const called = awsActionsCalled();

@@ -7,10 +7,11 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { eventually } from '../appliance/harness.ts';
 import { freePort } from '../processes/free-port.ts';
+import { PROGRAMS } from '../programs.ts';
 import { startHarness, type Harness } from './harness.ts';
 import { world } from './world-builders.ts';
 
-const PROMETHEUS = process.env.PROMETHEUS_BIN ?? '/usr/bin/prometheus';
+const PROMETHEUS = PROGRAMS.prometheus;
 
 interface ActiveTarget {
   labels: Record<string, string>;

@@ -5,8 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
 import { createLogger, type Logger } from '../../supervisor/log.ts';
 import type { ProcessTimings } from '../../supervisor/processes/component-process.ts';
-import { defaultBinaries } from '../../supervisor/processes/settings.ts';
 import type { ComponentSettings } from '../../supervisor/processes/specs.ts';
+import { PROGRAMS } from '../programs.ts';
 import { freePort } from './free-port.ts';
 
 /** Fast clocks so restarts and crash loops happen within a test's time. */
@@ -77,7 +77,7 @@ export async function makeWorkspace(enabled: Partial<ComponentSettings['enabled'
       dataDir: join(dir, 'data'),
       listenHost: '127.0.0.1',
       ports,
-      binaries: { ...defaultBinaries, grafana: grafanaBin },
+      binaries: { ...PROGRAMS, grafana: grafanaBin },
       enabled: { prometheus: false, alertmanager: false, grafana: false, 'node-exporter': false, ...enabled },
       prometheus: { configFile: join(dir, 'prometheus.yml'), retention: '1d' },
       alertmanager: { configFile: join(dir, 'alertmanager.yml') },

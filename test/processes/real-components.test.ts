@@ -51,7 +51,8 @@ describe('the real Prometheus, Alertmanager and node-exporter under the supervis
     const prometheusLine = records.find((r) => r.component === 'prometheus' && r.msg === 'Server is ready to receive web requests.');
     assert.ok(prometheusLine, 'the Prometheus ready line is logged with its own msg');
     assert.equal(prometheusLine.level, 'info');
-    assert.equal(typeof prometheusLine.caller, 'string');
+    // Where in Prometheus's code: `source` from Prometheus 3's slog, `caller` from 2.x's go-kit log.
+    assert.equal(typeof (prometheusLine.source ?? prometheusLine.caller), 'string');
     assert.ok(records.some((r) => r.component === 'alertmanager' && r.stream === 'stderr'));
     assert.ok(records.some((r) => r.component === 'node-exporter' && typeof r.msg === 'string'));
   });

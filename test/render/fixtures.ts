@@ -4,9 +4,10 @@ import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { contentVersion, type Bundle } from '../../supervisor/config/bundle.ts';
 import type { ToolPaths } from '../../supervisor/render/tool-checks.ts';
+import { PROGRAMS } from '../programs.ts';
 
-/** The Debian binaries installed on test machines (the image uses /bin/…). */
-export const TOOLS: ToolPaths = { promtool: process.env.PROMTOOL_BIN || '/usr/bin/promtool', amtool: process.env.AMTOOL_BIN || '/usr/bin/amtool' };
+/** promtool and amtool of the versions the image ships. */
+export const TOOLS: ToolPaths = { promtool: PROGRAMS.promtool, amtool: PROGRAMS.amtool };
 
 /** A folder bundle from file contents, as a source would return it. */
 export function folderBundle(files: Record<string, string>, source = 'test bundle'): Bundle {

@@ -10,7 +10,7 @@ import { removeMetrics } from './metric-names.ts';
 const REPLACE_DRAIN_MS = 10_000;
 
 /**
- * The in-process SigV4 proxy for AMP in `proxy` mode, on 127.0.0.1:<amp.proxyPort>. Started,
+ * The in-process SigV4 proxy for AMP, on 127.0.0.1:<amp.proxyPort>. Started,
  * replaced or stopped as bundles change; registered with the supervisor to stop after Prometheus,
  * so Prometheus can flush its remote_write queue through it.
  */
@@ -26,9 +26,12 @@ export class AmpProxyRunner implements Stoppable {
     this.#registry = options.registry;
   }
 
-  /** Makes the proxy match the bundle's `amp:` section; throws when it cannot listen (port taken). */
-  async apply(amp: AmpSettings | undefined): Promise<void> {
-    const wanted = amp?.mode === 'proxy' ? amp : undefined;
+  /**
+   * Makes the proxy match the bundle's `amp:` section; throws when it cannot listen (port taken).
+   * It runs in both modes: in `sigv4` mode Prometheus signs its own remote_write and the proxy
+   * serves Grafana's queries.
+   */
+  async apply(wanted: AmpSettings | undefined): Promise<void> {
     if (JSON.stringify(wanted) === JSON.stringify(this.#settings) && (this.#proxy !== undefined) === (wanted !== undefined)) return;
     await this.stop(REPLACE_DRAIN_MS);
     this.#settings = wanted;

@@ -9,6 +9,7 @@ import { createBundleSource } from '../config/sources/create-source.ts';
 import { readTaskIdentity, type TaskIdentity } from '../identity/task-metadata.ts';
 import type { Logger } from '../log.ts';
 import type { ProcessTimings } from '../processes/component-process.ts';
+import { inspectHost, versionTexts, type HostFacts } from '../processes/host-facts.ts';
 import type { StopReport } from '../processes/supervisor.ts';
 import { dataDirLayout, type DataDirLayout } from '../render/data-dir.ts';
 import { applyBundle } from '../render/pipeline.ts';
@@ -67,6 +68,7 @@ export class Appliance {
   #poller: ConfigPoller | undefined;
   #builtin: Bundle | undefined;
   #identity: TaskIdentity | undefined;
+  #host: HostFacts = { versions: {}, memoryLimitBytes: undefined };
   #applied: AppliedBundle | undefined;
   #lastFailure: FailedAttempt | undefined;
   #cacheTried = false;
@@ -97,6 +99,8 @@ export class Appliance {
   async start(): Promise<void> {
     this.#identity = await readTaskIdentity({ logger: this.#log });
     if (this.#identity) this.#log.info({ cluster: this.#identity.clusterName, taskArn: this.#identity.taskArn, region: this.#identity.region }, 'running as an ECS task');
+    this.#host = await inspectHost(this.#settings.processes);
+    this.#log.info({ versions: versionTexts(this.#host), memoryLimitBytes: this.#host.memoryLimitBytes ?? null }, 'programs and container');
     this.#builtin = await readDefaultBundle();
     const source = createBundleSource(this.#settings.location, { env: this.#env, allowHttp: this.#settings.allowHttp });
     this.#log.info({ source: this.#locationText, pollIntervalMs: this.#settings.pollIntervalMs }, 'config source');
@@ -162,6 +166,10 @@ export class Appliance {
     admin.registerStatus('discovery', () => this.#discovery.status());
     admin.registerStatus('amp', () => this.#proxy.status());
     admin.registerStatus('identity', () => this.#identityStatus());
+    admin.registerStatus('programs', () => ({
+      versions: versionTexts(this.#host),
+      memoryLimitBytes: this.#host.memoryLimitBytes ?? null,
+    }));
   }
 
   async #onBundle(bundle: Bundle): Promise<void> {
@@ -222,6 +230,7 @@ export class Appliance {
         env: this.#env,
         identity: this.#identity,
         processes: this.#settings.processes,
+        host: this.#host,
         layout: this.#layout,
         generatedGrafanaPassword: () => loadOrCreateGrafanaPassword(join(this.#layout.grafanaData, 'generated-admin-password'), this.#log),
       });

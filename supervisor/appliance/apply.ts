@@ -4,6 +4,7 @@ import { ConfigError, type ConfigIssue } from '../config/errors.ts';
 import { loadBundle, type LoadedBundle } from '../config/load-bundle.ts';
 import type { TaskIdentity } from '../identity/task-metadata.ts';
 import type { ComponentSpec } from '../processes/component.ts';
+import type { HostFacts } from '../processes/host-facts.ts';
 import type { ProcessEnvironment } from '../processes/settings.ts';
 import { componentSpecs } from '../processes/specs.ts';
 import type { AmpSettings } from '../proxy/amp-target.ts';
@@ -26,6 +27,7 @@ export interface PlanInputs {
   env: NodeJS.ProcessEnv;
   identity: TaskIdentity | undefined;
   processes: ProcessEnvironment;
+  host: HostFacts;
   layout: DataDirLayout;
   /** The kept generated Grafana password; only asked for when the bundle sets none. */
   generatedGrafanaPassword: () => Promise<string>;
@@ -54,6 +56,7 @@ export async function planBundle(bundle: Bundle, inputs: PlanInputs): Promise<Bu
       componentSettingsFor({
         config,
         processes: inputs.processes,
+        host: inputs.host,
         layout: inputs.layout,
         grafanaAdmin: { user: config.grafana.adminUser, password: config.grafana.adminPassword ?? generated! },
       }),

@@ -1,6 +1,8 @@
 import { dirname } from 'node:path';
 import type { ApplianceConfig } from '../config/schema.ts';
 import type { ComponentName } from '../processes/component.ts';
+import type { HostFacts } from '../processes/host-facts.ts';
+import { goMemLimit } from '../processes/memory-limit.ts';
 import type { ProcessEnvironment } from '../processes/settings.ts';
 import type { ComponentSettings } from '../processes/specs.ts';
 import type { DataDirLayout } from '../render/data-dir.ts';
@@ -14,9 +16,11 @@ export function componentSettingsFor(input: {
   config: ApplianceConfig;
   processes: ProcessEnvironment;
   layout: DataDirLayout;
+  host: HostFacts;
   grafanaAdmin: { user: string; password: string };
 }): ComponentSettings {
-  const { config, processes, layout } = input;
+  const { config, processes, layout, host } = input;
+  const memoryLimit = goMemLimit(host.memoryLimitBytes, config.prometheus.memoryShare);
   const on = (name: ComponentName, inBundle: boolean) => inBundle && !processes.disabled.has(name);
   return {
     dataDir: processes.dataDir,
@@ -39,6 +43,8 @@ export function componentSettingsFor(input: {
       retention: config.prometheus.retention.time,
       ...(config.prometheus.retention.size ? { retentionSize: config.prometheus.retention.size } : {}),
       ...(config.prometheus.externalUrl ? { externalUrl: config.prometheus.externalUrl } : {}),
+      ...(memoryLimit ? { goMemLimit: memoryLimit } : {}),
+      ...(host.versions.prometheus ? { majorVersion: host.versions.prometheus.major } : {}),
     },
     alertmanager: {
       configFile: layout.alertmanagerConfigFile,

@@ -53,6 +53,11 @@ const prometheusSchema = z
         maxBackoff: durationString.default('5s'),
       })
       .prefault({}),
+    /**
+     * Prometheus's share of the container's memory limit, given to it as GOMEMLIMIT (its garbage
+     * collector's target). Prometheus 3 alone would take 90 %, but it shares the container.
+     */
+    memoryShare: z.number().gt(0).max(1).default(0.6),
     /** Include the appliance's own alerting rules (from the default bundle) alongside the bundle's rules/. */
     builtinRules: z.boolean().default(true),
   })

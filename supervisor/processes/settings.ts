@@ -35,6 +35,8 @@ export interface ProcessEnvironment {
   dataDir: string;
   binaries: Binaries;
   disabled: Set<ComponentName>;
+  /** Where the container's cgroup files are (APPLIANCE_CGROUP_ROOT, default /sys/fs/cgroup). */
+  cgroupRoot: string;
 }
 
 const BINARY_VARIABLES: Record<keyof Binaries, string> = {
@@ -46,7 +48,7 @@ const BINARY_VARIABLES: Record<keyof Binaries, string> = {
   nodeExporter: 'NODE_EXPORTER_BIN',
 };
 
-/** Reads APPLIANCE_DATA_DIR, APPLIANCE_DISABLE and the *_BIN overrides; throws naming the bad variable. */
+/** Reads APPLIANCE_DATA_DIR, APPLIANCE_DISABLE, APPLIANCE_CGROUP_ROOT and the *_BIN overrides; throws naming the bad variable. */
 export function processEnvironment(env: NodeJS.ProcessEnv = process.env): ProcessEnvironment {
   const binaries = { ...defaultBinaries };
   for (const [key, variable] of Object.entries(BINARY_VARIABLES) as [keyof Binaries, string][]) {
@@ -55,7 +57,7 @@ export function processEnvironment(env: NodeJS.ProcessEnv = process.env): Proces
   }
   const dataDir = env.APPLIANCE_DATA_DIR?.trim() || defaultDataDir;
   if (!dataDir.startsWith('/')) throw new Error(`APPLIANCE_DATA_DIR must be an absolute path, got '${dataDir}'`);
-  return { dataDir, binaries, disabled: parseDisabled(env.APPLIANCE_DISABLE ?? '') };
+  return { dataDir, binaries, disabled: parseDisabled(env.APPLIANCE_DISABLE ?? ''), cgroupRoot: env.APPLIANCE_CGROUP_ROOT?.trim() || '/sys/fs/cgroup' };
 }
 
 /** `grafana,node-exporter` → those names; an unknown name is an error rather than silently ignored. */

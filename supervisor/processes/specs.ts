@@ -17,6 +17,10 @@ export interface ComponentSettings {
     retention: string;
     retentionSize?: string;
     externalUrl?: string;
+    /** GOMEMLIMIT in bytes: Prometheus's share of the container's memory. */
+    goMemLimit?: string;
+    /** 2 for Prometheus 2.x, whose expansion of `$` in external labels is behind a feature flag. */
+    majorVersion?: number;
     extraArgs?: string[];
   };
   alertmanager: { configFile: string; externalUrl?: string; extraArgs?: string[] };
@@ -80,8 +84,12 @@ function prometheusSpec(s: ComponentSettings): ComponentSpec {
       ...(prometheus.retentionSize ? [`--storage.tsdb.retention.size=${prometheus.retentionSize}`] : []),
       `--web.listen-address=${listenAddress(s, 'prometheus')}`,
       ...(prometheus.externalUrl ? [`--web.external-url=${prometheus.externalUrl}`] : []),
+      // Rendered external labels escape a literal `$` as `$$`, which Prometheus 3 always expands
+      // and 2.x only with this flag: with it, both read the same file the same way.
+      ...((prometheus.majorVersion ?? 3) < 3 ? ['--enable-feature=expand-external-labels'] : []),
       ...(prometheus.extraArgs ?? []),
     ],
+    ...(prometheus.goMemLimit ? { env: { GOMEMLIMIT: prometheus.goMemLimit } } : {}),
     dirs: [storage],
     readinessUrl: `${base}/-/ready`,
     livenessUrl: `${base}/-/healthy`,

@@ -35,7 +35,6 @@ export interface TemplateView {
     adminUser: string;
     adminPassword: string;
     anonymousViewer: boolean;
-    sigv4Auth: boolean;
     prometheusUrl: string;
     alertmanagerUrl: string | null;
     amp: { url: string; jsonData: Record<string, unknown> } | null;
@@ -71,6 +70,9 @@ export function buildTemplateView(context: RenderContext): TemplateView {
   const externalLabels: Record<string, string> = { ...(identity ? identityExternalLabels(identity) : {}) };
   if (amp && identity) Object.assign(externalLabels, { cluster: identity.clusterName, __replica__: identity.taskId });
   Object.assign(externalLabels, config.prometheus.externalLabels);
+  // Prometheus expands $VAR and ${VAR} in external label values (3.x always, 2.x with the feature
+  // flag the appliance sets), so a `$` the bundle means literally is written as `$$`.
+  for (const [name, value] of Object.entries(externalLabels)) externalLabels[name] = value.replaceAll('$', '$$$$');
   const selfLabels = { ...(identity ? identityLabels(identity) : {}), ...config.selfLabels };
 
   const selfJobs: TemplateView['prometheus']['selfJobs'] = [];
@@ -95,27 +97,16 @@ export function buildTemplateView(context: RenderContext): TemplateView {
             batch_send_deadline: queue.batchSendDeadline,
             min_backoff: queue.minBackoff,
             max_backoff: queue.maxBackoff,
+            // AMP answers 429 while a workspace is throttled; without this Prometheus drops the batch.
+            retry_on_http_429: true,
           },
           sigv4: amp.mode === 'sigv4' ? { region: ampTarget.region, ...(amp.roleArn ? { role_arn: amp.roleArn } : {}) } : null,
         }
       : null;
 
-  const ampDatasource: TemplateView['grafana']['amp'] =
-    amp && ampTarget
-      ? amp.mode === 'proxy'
-        ? { url: proxyBase, jsonData: { httpMethod: 'POST', timeInterval: config.prometheus.scrapeInterval } }
-        : {
-            url: ampTarget.upstream,
-            jsonData: {
-              httpMethod: 'POST',
-              timeInterval: config.prometheus.scrapeInterval,
-              sigV4Auth: true,
-              sigV4AuthType: 'default',
-              sigV4Region: ampTarget.region,
-              ...(amp.roleArn ? { sigV4AssumeRoleArn: amp.roleArn } : {}),
-            },
-          }
-      : null;
+  // Grafana's queries go through the in-process proxy in both modes: Grafana 13 hands SigV4
+  // Prometheus datasources to a plugin the image does not ship.
+  const ampDatasource: TemplateView['grafana']['amp'] = amp ? { url: proxyBase, jsonData: { httpMethod: 'POST', timeInterval: config.prometheus.scrapeInterval } } : null;
 
   const ruleExtensions = new Set(rules.map((rule) => rule.name.slice(rule.name.lastIndexOf('.'))));
   return {
@@ -146,7 +137,6 @@ export function buildTemplateView(context: RenderContext): TemplateView {
       adminUser: config.grafana.adminUser,
       adminPassword: context.grafanaAdminPassword,
       anonymousViewer: config.grafana.anonymousViewer,
-      sigv4Auth: amp?.mode === 'sigv4',
       prometheusUrl: `http://${prometheusAddress}${prometheusPrefix}`,
       alertmanagerUrl: components.alertmanager ? `http://${alertmanagerAddress}${alertmanagerPrefix}` : null,
       amp: ampDatasource,

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startFakeAws, type FakeAws } from '../fake-aws/index.ts';
 import { freePort } from '../processes/free-port.ts';
+import { programVersion } from '../../supervisor/processes/program-version.ts';
+import { PROGRAMS, programEnvironment } from '../programs.ts';
 import {
   alive,
   e2eWorld,
@@ -71,7 +73,16 @@ type Status = {
   components: Array<{ name: string; pid: number | null; ready: boolean; restarts: number; state: string }>;
   discovery: { restartsForNewSettings: number; clustersWatched: string[] | string; clusters: Array<{ cluster: string; targets: number }> };
   identity: { onEcs: boolean; cluster?: string };
+  programs: { versions: Record<string, string>; memoryLimitBytes: number | null };
 };
+
+/** A cgroup v2 root whose memory.max says the container may use `bytes`. */
+async function fakeCgroup(dir: string, bytes: number): Promise<string> {
+  const root = join(dir, 'cgroup');
+  await mkdir(root, { recursive: true });
+  await writeFile(join(root, 'memory.max'), `${bytes}\n`);
+  return root;
+}
 
 describe('ecs-appliance run, end to end', { timeout: 120_000 }, () => {
   let aws: FakeAws;
@@ -115,11 +126,9 @@ describe('ecs-appliance run, end to end', { timeout: 120_000 }, () => {
       APPLIANCE_DATA_DIR: dataDir,
       APPLIANCE_ADMIN_ADDR: `127.0.0.1:${ports.admin}`,
       ECS_CONTAINER_METADATA_URI_V4: metadata.uri,
-      PROMETHEUS_BIN: '/usr/bin/prometheus',
-      PROMTOOL_BIN: '/usr/bin/promtool',
-      ALERTMANAGER_BIN: '/usr/bin/prometheus-alertmanager',
-      AMTOOL_BIN: '/usr/bin/amtool',
-      NODE_EXPORTER_BIN: '/usr/bin/prometheus-node-exporter',
+      ...programEnvironment(),
+      // A 1 GiB container, as cgroup v2 states it.
+      APPLIANCE_CGROUP_ROOT: await fakeCgroup(workDir, 1024 ** 3),
       GRAFANA_BIN: await grafanaStandInHome(workDir),
       // The stand-in checks its reload API's basic auth against these, as Grafana does against grafana.ini.
       GF_SECURITY_ADMIN_PASSWORD: GRAFANA_PASSWORD,
@@ -146,6 +155,16 @@ describe('ecs-appliance run, end to end', { timeout: 120_000 }, () => {
     assert.ok(body.config.applied, 'a bundle is applied');
     assert.equal(body.config.applied.fromCache, false);
     assert.equal(body.identity.cluster, OWN_CLUSTER);
+  });
+
+  it("gives Prometheus its share of the container's memory as GOMEMLIMIT, and says which versions run", async () => {
+    const metrics = await getText(`${prometheus}/metrics`);
+    const limit = /^go_gc_gomemlimit_bytes (\S+)$/m.exec(metrics)?.[1];
+    assert.equal(Number(limit), Math.floor(0.6 * 1024 ** 3), 'the default memoryShare (0.6) of 1 GiB, not Prometheus 3\'s own 90 %');
+    const programs = (await status()).programs;
+    assert.equal(programs.memoryLimitBytes, 1024 ** 3);
+    assert.deepEqual(Object.keys(programs.versions).sort(), ['alertmanager', 'node-exporter', 'prometheus']);
+    assert.equal(programs.versions.prometheus, (await programVersion(PROGRAMS.prometheus))?.text);
   });
 
   it('has Prometheus scrape the discovered exporter of its own cluster and node-exporter, not other clusters', async () => {

@@ -14,6 +14,8 @@ export interface IssuedCredentials {
 export interface EcsCredentialsServer {
   /** The SDK's own container-credentials provider pointed at this server. */
   provider: CredentialProvider;
+  /** The variables that point a process's default credential chain at this server, as ECS does. */
+  environment: Record<string, string>;
   /** Every key this server handed out, by access key ID: what an upstream checks signatures against. */
   issued: Map<string, IssuedCredentials>;
   fetches(): number;
@@ -54,8 +56,10 @@ export async function startEcsCredentialsServer(options: { lifetimeMs: number })
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  const uri = `http://127.0.0.1:${port}/v2/credentials/test-task`;
   return {
-    provider: fromHttp({ awsContainerCredentialsFullUri: `http://127.0.0.1:${port}/v2/credentials/test-task`, awsContainerAuthorizationToken: TOKEN, maxRetries: 0 }),
+    provider: fromHttp({ awsContainerCredentialsFullUri: uri, awsContainerAuthorizationToken: TOKEN, maxRetries: 0 }),
+    environment: { AWS_CONTAINER_CREDENTIALS_FULL_URI: uri, AWS_CONTAINER_AUTHORIZATION_TOKEN: TOKEN },
     issued,
     fetches: () => fetches,
     close: () => new Promise((resolve) => server.close(() => resolve())),

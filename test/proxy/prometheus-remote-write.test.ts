@@ -1,95 +1,80 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Registry } from 'prom-client';
-import { silentLogger } from '../../supervisor/log.ts';
-import { startSigV4Proxy, type SigV4Proxy } from '../../supervisor/proxy/sigv4-proxy.ts';
+import { stringify } from 'yaml';
+import { eventually, spawnAppliance, type RunningAppliance } from '../appliance/harness.ts';
+import { freePort } from '../processes/free-port.ts';
+import { programEnvironment } from '../programs.ts';
 import { startCheckingUpstream, type Behaviour, type CheckingUpstream } from './checking-upstream.ts';
 import { startEcsCredentialsServer, type EcsCredentialsServer } from './ecs-credentials-server.ts';
 import { decodeRemoteWrite } from './remote-write-codec.ts';
 
 const REGION = 'us-east-2';
 const SEQ = 'proxy_test_scrape_seq';
+/** Written in the bundle as `a$b $${literal}`: the appliance's own `$${` escape gives `${`, and Prometheus must expand neither. */
+const DOLLAR_LABEL = 'a$b ${literal}';
 
 /**
- * A real Prometheus remote-writes through the proxy to a fake AMP that checks every signature,
- * while the fake AMP fails in each way AMP can and the container credentials expire every 4 s.
- * The exporter's value goes up by one per scrape, so "every sample arrived, none was acked before
- * it was delivered" is: the delivered values are exactly 1..N with no gap.
+ * `ecs-appliance run` with an AMP bundle: the Prometheus the image ships remote-writes, with the
+ * config the appliance renders, through the appliance's SigV4 proxy to a fake AMP that checks
+ * every signature, while the fake AMP fails in each way AMP can and the container credentials
+ * expire every 4 s. The exporter's value goes up by one per scrape, so "every sample arrived,
+ * none was acked before it was delivered" is: the delivered values are exactly 1..N with no gap.
  */
-describe('Prometheus remote_write through the SigV4 proxy', () => {
+describe('Prometheus remote_write, as the appliance renders and proxies it', () => {
   let dir: string;
   let ecs: EcsCredentialsServer;
   let upstream: CheckingUpstream;
-  let proxy: SigV4Proxy;
   let exporter: http.Server;
-  let prometheus: ChildProcess | undefined;
-  let prometheusLog = '';
+  let appliance: RunningAppliance;
   let served = 0;
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'proxy-prom-'));
     ecs = await startEcsCredentialsServer({ lifetimeMs: 4000 });
     upstream = await startCheckingUpstream({ region: REGION, service: 'aps', keys: (id) => ecs.issued.get(id) });
-    proxy = await startSigV4Proxy({ listen: '127.0.0.1:0', upstream: upstream.url, region: REGION, credentials: ecs.provider, refreshMarginMs: 2000, upstreamTimeoutMs: 1000, logger: silentLogger, registry: new Registry() });
     exporter = http.createServer((_req, res) => {
       served++;
       res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4' }).end(`# TYPE ${SEQ} gauge\n${SEQ} ${served}\n`);
     });
     await new Promise<void>((resolve) => exporter.listen(0, '127.0.0.1', resolve));
 
-    await writeFile(
-      join(dir, 'prometheus.yml'),
-      `global:
-  scrape_interval: 1s
-  scrape_timeout: 1s
-  external_labels:
-    cluster: test-cluster
-    __replica__: replica-a
-scrape_configs:
-  - job_name: exporter
-    static_configs:
-      - targets: ['127.0.0.1:${(exporter.address() as AddressInfo).port}']
-remote_write:
-  - url: ${proxy.url}/api/v1/remote_write
-    remote_timeout: 5s
-    queue_config:
-      capacity: 2500
-      min_shards: 1
-      max_shards: 2
-      max_samples_per_send: 500
-      batch_send_deadline: 500ms
-      min_backoff: 50ms
-      max_backoff: 500ms
-      retry_on_http_429: true
-    metadata_config:
-      send: false
-`,
+    const admin = await freePort();
+    const bundle = {
+      discovery: { enabled: false },
+      components: { alertmanager: false, grafana: false, nodeExporter: false },
+      listen: { host: '127.0.0.1', prometheus: await freePort(), admin },
+      prometheus: {
+        scrapeInterval: '1s',
+        scrapeTimeout: '1s',
+        externalLabels: { cluster: 'test-cluster', __replica__: 'replica-a', cost_centre: DOLLAR_LABEL.replace('${', () => '$${') },
+        extraScrapeConfigs: [{ job_name: 'exporter', static_configs: [{ targets: [`127.0.0.1:${(exporter.address() as AddressInfo).port}`] }] }],
+      },
+      amp: { workspaceUrl: upstream.url, region: REGION, proxyPort: await freePort() },
+    };
+    await writeFile(join(dir, 'appliance.yml'), stringify(bundle));
+    appliance = spawnAppliance(
+      {
+        ...programEnvironment(),
+        CONFIG_LOCATION: `file://${join(dir, 'appliance.yml')}`,
+        APPLIANCE_DATA_DIR: join(dir, 'data'),
+        APPLIANCE_ADMIN_ADDR: `127.0.0.1:${admin}`,
+        AWS_REGION: REGION,
+        ...ecs.environment,
+      },
+      admin,
     );
-    prometheus = spawn(
-      '/usr/bin/prometheus',
-      [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, '--web.listen-address=127.0.0.1:0', '--storage.remote.flush-deadline=2s', '--log.level=info'],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    prometheus.stderr?.on('data', (chunk: Buffer) => {
-      prometheusLog = (prometheusLog + chunk.toString()).slice(-20_000);
-    });
   });
 
   after(async () => {
-    if (prometheus && prometheus.exitCode === null) {
-      const exited = new Promise((resolve) => prometheus!.once('exit', resolve));
-      prometheus.kill('SIGTERM');
-      const timer = setTimeout(() => prometheus!.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
+    if (appliance && appliance.child.exitCode === null) {
+      appliance.child.kill('SIGTERM');
+      await appliance.exited;
     }
-    await proxy?.stop();
     await upstream?.close();
     await ecs?.close();
     await new Promise((resolve) => exporter?.close(resolve));
@@ -102,8 +87,9 @@ remote_write:
   async function waitFor(what: string, condition: () => boolean, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!condition()) {
-      if (Date.now() > deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}\nPrometheus log tail:\n${prometheusLog.slice(-3000)}`);
-      if (prometheus?.exitCode !== null) assert.fail(`Prometheus exited (${prometheus?.exitCode}):\n${prometheusLog.slice(-3000)}`);
+      const logTail = () => appliance.logs.slice(-30).map((line) => JSON.stringify(line)).join('\n');
+      if (Date.now() > deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}\nappliance log tail:\n${logTail()}`);
+      if (appliance.child.exitCode !== null) assert.fail(`the appliance exited (${appliance.child.exitCode}):\n${logTail()}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
@@ -117,6 +103,9 @@ remote_write:
   }
 
   it('keeps every sample through 500s, 429s, an unreachable and a slow AMP and expiring credentials, and delivers them all', async () => {
+    await eventually('the appliance to be ready', 60_000, async () => (await fetch(`${appliance.admin}/readyz`)).ok).catch((error: Error) => {
+      throw new Error(`${error.message}\n${appliance.logs.slice(-20).map((line) => JSON.stringify(line)).join('\n')}\n${appliance.otherOutput.join('\n')}`);
+    });
     await waitFor('the first samples to arrive through the proxy', () => maxDelivered() >= 3, 30_000);
 
     const statusesBefore = upstream.requests.length;
@@ -146,6 +135,7 @@ remote_write:
     const seqSeries = upstream.accepted.find((s) => s.labels.__name__ === SEQ);
     assert.equal(seqSeries?.labels.cluster, 'test-cluster');
     assert.equal(seqSeries?.labels.__replica__, 'replica-a');
+    assert.equal(seqSeries?.labels.cost_centre, DOLLAR_LABEL, 'a literal $ in an external label arrives unchanged');
   });
 
   it('drops exactly what AMP refused with 400, and nothing else', async () => {

@@ -147,6 +147,7 @@ describe('rendering', () => {
     assert.equal(prometheus.remote_write?.[0]?.url, 'http://127.0.0.1:18005/api/v1/remote_write');
     assert.equal(prometheus.remote_write?.[0]?.sigv4, undefined);
     assert.equal(prometheus.remote_write?.[0]?.queue_config.max_samples_per_send, 2000);
+    assert.equal(prometheus.remote_write?.[0]?.queue_config.retry_on_http_429, true, 'AMP throttles with 429; without this Prometheus drops the batch');
     const datasources = parse(files.get('grafana/provisioning/datasources/appliance.yml')!) as { datasources: { uid: string; url: string }[] };
     assert.equal(datasources.datasources.find((d) => d.uid === 'amp')?.url, 'http://127.0.0.1:18005');
   });
@@ -161,7 +162,22 @@ describe('rendering', () => {
     assert.equal(prometheus.remote_write?.[0]?.url, 'https://aps-workspaces.us-west-2.amazonaws.com/workspaces/ws-42/api/v1/remote_write');
     assert.deepEqual(prometheus.remote_write?.[0]?.sigv4, { region: 'us-west-2', role_arn: 'arn:aws:iam::123456789012:role/amp-writer' });
     assert.equal(prometheus.global.external_labels.cluster, 'mine', "the bundle's own labels win");
-    assert.equal(parseGrafanaIni(files.get('grafana/grafana.ini')!).auth?.sigv4_auth_enabled, 'true');
+    assert.equal(prometheus.remote_write?.[0]?.queue_config.retry_on_http_429, true);
+    // Grafana 13 migrates SigV4 Prometheus datasources to a plugin the image does not ship, so
+    // Grafana queries AMP through the appliance's proxy in this mode too.
+    const datasources = parse(files.get('grafana/provisioning/datasources/appliance.yml')!) as { datasources: { uid: string; url: string; jsonData: Record<string, unknown> }[] };
+    const amp = datasources.datasources.find((d) => d.uid === 'amp')!;
+    assert.equal(amp.url, 'http://127.0.0.1:8005');
+    assert.equal(amp.jsonData.sigV4Auth, undefined);
+    assert.equal(parseGrafanaIni(files.get('grafana/grafana.ini')!).auth?.sigv4_auth_enabled, undefined);
+  });
+
+  it('writes a literal $ in external labels as $$, which Prometheus reads back as $', async () => {
+    const bundle = folderBundle({ 'appliance.yml': "prometheus:\n  externalLabels: { price: 'a$b $${HOME} $$' }\n" });
+    const { files } = await prepare(bundle, {});
+    await assertToolsAccept(files, 'dollar');
+    const prometheus = parse(files.get('prometheus/prometheus.yml')!) as Prometheus;
+    assert.equal(prometheus.global.external_labels.price, 'a$$b $${HOME} $$$$');
   });
 
   it('keeps hostile strings as data in every file', async () => {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Proves the image: builds the real docker/Dockerfile unchanged (its base images replaced by local
-# stand-ins built from Debian packages, since no image registry is reachable), boots it with
+# stand-ins holding the pinned versions built from their Go modules, since no image registry is reachable), boots it with
 # `--network host` against the fake AWS (ECS, EC2, STS and S3 on the host's loopback) with
 # CONFIG_LOCATION=s3://…, checks it from the host, then `docker stop`s it within the stop budget.
 #
@@ -170,6 +170,17 @@ else
   fail "holds the binaries and no dev dependencies, sources or source maps"
 fi
 
+image_versions=$($DOCKER run --rm --network none --entrypoint sh "$IMAGE" -c \
+  '/bin/prometheus --version; /bin/alertmanager --version; /bin/node_exporter --version' 2>&1 |
+  sed -n 's/^[a-z_]*, version \([^ ]*\) .*/\1/p' | paste -sd' ')
+if shipped=$(bash docker/components/build.sh --print 2>/dev/null); then
+  pinned=$(sed -n 's/^\(PROMETHEUS\|ALERTMANAGER\|NODE_EXPORTER\)_VERSION=//p' <<<"$shipped" | paste -sd' ')
+  [ "$image_versions" = "$pinned" ] && pass "runs the pinned Prometheus, Alertmanager, node-exporter: $image_versions" ||
+    fail "runs the pinned Prometheus, Alertmanager, node-exporter: $pinned (has: $image_versions)"
+else
+  say "no build of the pinned versions here; the stand-ins run Debian's: $image_versions"
+fi
+
 # ---- boot against the fake AWS -------------------------------------------------------------------
 node --import tsx test/image/fixture.ts >"$work/fixture.json" 2>"$work/fixture.err" &
 fixture_pid=$!
@@ -227,7 +238,7 @@ else
   fail "docker stop: exit $exit_code in ${stop_seconds}s (budget ${STOP_BUDGET}s)"
 fi
 if [ "$failures" -gt 0 ]; then
-  # Debian's node-exporter (the stand-in) logs its systemd and textfile collectors failing each scrape.
+  # node-exporter logs its systemd and textfile collectors failing each scrape in a container.
   echo "---- container logs (last 150 lines, node-exporter collector noise left out) ----" >&2
   $DOCKER logs "$CONTAINER" 2>&1 | grep -v '"component":"node-exporter".*"collector' | tail -150 >&2
 fi

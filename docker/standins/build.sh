@@ -48,20 +48,38 @@ if ! have_image "local/node:$node_major"; then
   "$docker" build -q --network host -t "local/node:$node_major" -f "$here/node.Dockerfile" "$work/node" >/dev/null
 fi
 
-# local/prometheus (also tagged local/alertmanager and local/node-exporter): Debian's packages.
-if ! have_image local/prometheus; then
-  say "prometheus, alertmanager, node-exporter from Debian packages"
-  mkdir -p "$work/debs" "$work/x" "$work/prom/bin" "$work/prom/share"
-  (cd "$work/debs" && { apt-get download prometheus prometheus-alertmanager prometheus-node-exporter >/dev/null 2>&1 ||
-    { apt-get update -qq && apt-get download prometheus prometheus-alertmanager prometheus-node-exporter >/dev/null; }; })
-  for deb in "$work"/debs/*.deb; do dpkg-deb -x "$deb" "$work/x"; done
-  install -m 0755 "$work/x/usr/bin/prometheus" "$work/prom/bin/prometheus"
-  install -m 0755 "$work/x/usr/bin/promtool" "$work/prom/bin/promtool"
-  install -m 0755 "$work/x/usr/bin/prometheus-alertmanager" "$work/prom/bin/alertmanager"
-  install -m 0755 "$work/x/usr/bin/amtool" "$work/prom/bin/amtool"
-  install -m 0755 "$work/x/usr/bin/prometheus-node-exporter" "$work/prom/bin/node_exporter"
-  install -m 0644 "$work"/x/usr/share/prometheus/alertmanager/*.tmpl "$work/prom/share/"
-  "$docker" build -q --network host -t local/prometheus -t local/alertmanager -t local/node-exporter \
+# local/prometheus (also tagged local/alertmanager and local/node-exporter): the versions the image
+# ships, built from their Go modules (docker/components/build.sh), with the upstream images'
+# binary paths; Debian's packages only where no Go toolchain is. Tagged by what is inside, so a
+# stand-in of other versions is never reused.
+if shipped=$(bash "$here/../components/build.sh"); then
+  get() { sed -n "s/^$1=//p" <<<"$shipped"; }
+  prom_tag="$(get PROMETHEUS_VERSION)-$(get ALERTMANAGER_VERSION)-$(get NODE_EXPORTER_VERSION)"
+else
+  say "cannot build the shipped versions; the stand-in takes Debian's packages"
+  shipped=
+  prom_tag=debian
+fi
+if ! have_image "local/prometheus:$prom_tag"; then
+  mkdir -p "$work/prom/bin" "$work/prom/share"
+  if [ -n "$shipped" ]; then
+    say "prometheus, alertmanager, node-exporter $prom_tag, built from their Go modules"
+    install -m 0755 "$(get PROMETHEUS_BIN)" "$(get PROMTOOL_BIN)" "$(get ALERTMANAGER_BIN)" "$(get AMTOOL_BIN)" "$(get NODE_EXPORTER_BIN)" "$work/prom/bin/"
+  else
+    say "prometheus, alertmanager, node-exporter from Debian packages"
+    mkdir -p "$work/debs" "$work/x"
+    (cd "$work/debs" && { apt-get download prometheus prometheus-alertmanager prometheus-node-exporter >/dev/null 2>&1 ||
+      { apt-get update -qq && apt-get download prometheus prometheus-alertmanager prometheus-node-exporter >/dev/null; }; })
+    for deb in "$work"/debs/*.deb; do dpkg-deb -x "$deb" "$work/x"; done
+    install -m 0755 "$work/x/usr/bin/prometheus" "$work/prom/bin/prometheus"
+    install -m 0755 "$work/x/usr/bin/promtool" "$work/prom/bin/promtool"
+    install -m 0755 "$work/x/usr/bin/prometheus-alertmanager" "$work/prom/bin/alertmanager"
+    install -m 0755 "$work/x/usr/bin/amtool" "$work/prom/bin/amtool"
+    install -m 0755 "$work/x/usr/bin/prometheus-node-exporter" "$work/prom/bin/node_exporter"
+    # Debian's Alertmanager reads its default notification templates from files; upstream embeds them.
+    install -m 0644 "$work"/x/usr/share/prometheus/alertmanager/*.tmpl "$work/prom/share/"
+  fi
+  "$docker" build -q --network host -t "local/prometheus:$prom_tag" -t "local/alertmanager:$prom_tag" -t "local/node-exporter:$prom_tag" \
     -f "$here/prometheus.Dockerfile" "$work/prom" >/dev/null
 fi
 
@@ -71,6 +89,6 @@ if ! have_image local/grafana; then
   "$docker" build -q --network host -t local/grafana -f "$here/grafana.Dockerfile" "$here" >/dev/null
 fi
 
-echo "--build-arg NODE_IMAGE=local/node:$node_major --build-arg PROMETHEUS_IMAGE=local/prometheus" \
-  "--build-arg ALERTMANAGER_IMAGE=local/alertmanager --build-arg NODE_EXPORTER_IMAGE=local/node-exporter" \
+echo "--build-arg NODE_IMAGE=local/node:$node_major --build-arg PROMETHEUS_IMAGE=local/prometheus:$prom_tag" \
+  "--build-arg ALERTMANAGER_IMAGE=local/alertmanager:$prom_tag --build-arg NODE_EXPORTER_IMAGE=local/node-exporter:$prom_tag" \
   "--build-arg GRAFANA_IMAGE=local/grafana"

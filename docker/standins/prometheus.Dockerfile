@@ -1,7 +1,7 @@
-# Stand-in for prom/prometheus, prom/alertmanager and prom/node-exporter: Debian's packages, with
-# their binaries at the paths the upstream images use (/bin/prometheus, /bin/promtool,
-# /bin/alertmanager, /bin/amtool, /bin/node_exporter). One image serves as all three. Debian's
-# Alertmanager keeps its default notification templates outside the binary, in share/.
+# Stand-in for prom/prometheus, prom/alertmanager and prom/node-exporter: the pinned versions built
+# from their Go modules (or Debian's packages), with their binaries at the paths the upstream images
+# use (/bin/prometheus, /bin/promtool, /bin/alertmanager, /bin/amtool, /bin/node_exporter). One image
+# serves as all three. share/ holds Debian's Alertmanager templates, which upstream embeds (empty then).
 ARG BASE_IMAGE=local/bookworm
 FROM ${BASE_IMAGE}
 COPY bin/ /bin/

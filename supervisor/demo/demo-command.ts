@@ -9,15 +9,16 @@ import { parseArgs } from 'node:util';
 import { startFakeAws, parseWorld } from '../../test/fake-aws/index.ts';
 import { PACKAGE_ROOT } from '../config/package-paths.ts';
 import { parseDisabled, processEnvironment } from '../processes/settings.ts';
-import { ensureBinaries, isExecutable } from './binaries.ts';
+import { demoPrograms, describeVersions, isExecutable, versionsOf } from './binaries.ts';
 import { demoExporterPorts, startDemoExporters } from './exporters.ts';
 
 const USAGE = `usage: ecs-appliance demo [--data-dir DIR] [--verbose] [--prometheus-port N ...]
 
 Runs the whole appliance on this machine without Docker or AWS: a fake AWS (ECS and S3) serving
 the demo world, tiny exporters for the demo tasks on 127.0.0.1:19100-19199, and 'ecs-appliance run'
-with the demo bundle from the fake S3. Installs Prometheus, Alertmanager and node-exporter with
-apt-get when they are missing and this runs as root. Ctrl-C stops everything.
+with the demo bundle from the fake S3. Runs the Prometheus, Alertmanager and node-exporter versions
+the image ships, built once from their Go modules (Debian's packages where no Go toolchain is; the
+*_BIN variables when all are set). Ctrl-C stops everything.
 
   --data-dir DIR  appliance data (default .data/demo in the package)
   --verbose       print the appliance's JSON log here too (it always goes to DIR/appliance.log)
@@ -74,13 +75,17 @@ export async function main(argv: string[]): Promise<number> {
   }
   const dataDir = values['data-dir'] ?? join(PACKAGE_ROOT, '.data', 'demo');
 
-  const { binaries } = processEnvironment({ ...env, APPLIANCE_DATA_DIR: dataDir });
+  const { binaries: configured } = processEnvironment({ ...env, APPLIANCE_DATA_DIR: dataDir });
+  let programs;
   try {
-    await ensureBinaries(binaries, say);
+    programs = await demoPrograms(env, say);
   } catch (error) {
     process.stderr.write(`ecs-appliance demo: ${(error as Error).message}\n`);
     return 1;
   }
+  const binaries = { ...configured, ...programs.binaries };
+  const versions = describeVersions(await versionsOf(binaries));
+  say(`running ${versions}, from ${programs.origin}`);
   const disabled = parseDisabled(env.APPLIANCE_DISABLE ?? '');
   const grafanaFound = await isExecutable(binaries.grafana);
   if (!grafanaFound) disabled.add('grafana');
@@ -120,8 +125,11 @@ export async function main(argv: string[]): Promise<number> {
       DEMO_GRAFANA_PORT: String(ports.grafana),
       DEMO_NODE_EXPORTER_PORT: String(ports.nodeExporter),
       DEMO_ADMIN_PORT: String(ports.admin),
+      PROMETHEUS_BIN: binaries.prometheus,
       PROMTOOL_BIN: binaries.promtool,
+      ALERTMANAGER_BIN: binaries.alertmanager,
       AMTOOL_BIN: binaries.amtool,
+      NODE_EXPORTER_BIN: binaries.nodeExporter,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own process group: Ctrl-C reaches only this launcher, which asks `run` to stop, and `run`
@@ -155,7 +163,7 @@ export async function main(argv: string[]): Promise<number> {
       say(`not ready after ${READY_TIMEOUT_MS / 1000} s; see ${admin}/status and ${logFile}`);
       return;
     }
-    process.stdout.write(banner({ ports, admin, logFile, dataDir, grafana: grafanaFound ? undefined : binaries.grafana }));
+    process.stdout.write(banner({ ports, admin, logFile, dataDir, versions, grafana: grafanaFound ? undefined : binaries.grafana }));
   });
 
   const code = await exited;
@@ -185,14 +193,14 @@ async function waitReady(admin: string, exited: Promise<number>): Promise<boolea
   return false;
 }
 
-function banner(input: { ports: Record<DemoPort, number>; admin: string; logFile: string; dataDir: string; grafana: string | undefined }): string {
+function banner(input: { ports: Record<DemoPort, number>; admin: string; logFile: string; dataDir: string; versions: string; grafana: string | undefined }): string {
   const { ports, admin } = input;
   const grafana = input.grafana
     ? `  Grafana            disabled: no grafana binary at ${input.grafana} (set GRAFANA_BIN to use one)`
     : `  Grafana            http://127.0.0.1:${ports.grafana}/  (anonymous viewer; admin password in ${join(input.dataDir, 'grafana', 'generated-admin-password')})`;
   return [
     '',
-    'ECS appliance demo is running. Where to look:',
+    `ECS appliance demo is running ${input.versions}. Where to look:`,
     `  Prometheus UI      http://127.0.0.1:${ports.prometheus}/`,
     `  Targets            http://127.0.0.1:${ports.prometheus}/targets  (discovered from the fake ECS clusters demo-fargate and demo-ec2)`,
     `  Alertmanager       http://127.0.0.1:${ports.alertmanager}/`,

@@ -8,6 +8,9 @@ import { after, describe, it } from 'node:test';
 import { execa } from 'execa';
 import { parseWorld } from '../fake-aws/index.ts';
 import { freePort } from '../processes/free-port.ts';
+import { describeVersions } from '../../supervisor/demo/binaries.ts';
+import { renderedPage } from '../browser.ts';
+import { PROGRAMS, PROGRAMS_VERSIONS } from '../programs.ts';
 import { demoExporterPorts, demoMetricsText } from '../../supervisor/demo/exporters.ts';
 import { eventually, promQuery, REPO_ROOT } from '../appliance/harness.ts';
 
@@ -25,7 +28,7 @@ describe('the native demo', { timeout: 90_000 }, () => {
   });
 
   it('writes exposition text that promtool accepts', async () => {
-    const result = await execa('/usr/bin/promtool', ['check', 'metrics'], { input: demoMetricsText(19101, 42), reject: false, all: true });
+    const result = await execa(PROGRAMS.promtool, ['check', 'metrics'], { input: demoMetricsText(19101, 42), reject: false, all: true });
     assert.equal(result.exitCode, 0, result.all);
   });
 
@@ -67,6 +70,23 @@ describe('the native demo', { timeout: 90_000 }, () => {
     const checkout = await eventually('the checkout task scraped', 30_000, async () => (await promQuery(prometheus, 'up{service="checkout"} == 1'))[0]);
     assert.equal(checkout.metric.cluster, 'demo-fargate');
     await eventually('the EC2 orders task scraped through its host port', 30_000, async () => (await promQuery(prometheus, 'up{instance="127.0.0.1:19110"} == 1'))[0]);
+
+    const versions = /ECS appliance demo is running (Prometheus \S+, Alertmanager \S+, node-exporter \S+)\./.exec(text)?.[1];
+    assert.equal(versions, describeVersions(PROGRAMS_VERSIONS), 'the demo says which versions run, and they are the ones the tests run');
+
+    // Every URL it printed opens a working page in a browser, not only over curl.
+    const urls = [...text.matchAll(/http:\/\/127\.0\.0\.1:\d+\/[^\s,)]*/g)].map((m) => m[0]);
+    const pages = new Map(await Promise.all(urls.map(async (url) => [url, await renderedPage(url)] as const)));
+    const expected: Array<[url: string, shows: RegExp]> = [
+      [`${prometheus}/`, /Prometheus/],
+      [`${prometheus}/targets`, /127\.0\.0\.1:19101\/metrics/],
+      [`http://127.0.0.1:${ports.alertmanager}/`, /Alerts List/],
+      [`http://127.0.0.1:${ports.admin}/status`, /"ready": ?true/],
+      [`http://127.0.0.1:${ports.admin}/metrics`, /ecs_appliance_discovery_targets/],
+      [`http://127.0.0.1:${ports.nodeExporter}/metrics`, /node_cpu_seconds_total/],
+    ];
+    assert.deepEqual(urls.sort(), expected.map(([url]) => url).sort(), 'the banner names these pages');
+    for (const [url, shows] of expected) assert.match(pages.get(url)!, shows, `${url} as Chromium renders it`);
 
     child.kill('SIGINT');
     assert.equal(await exited, 0, output.slice(-20).join('\n'));

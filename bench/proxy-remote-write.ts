@@ -25,9 +25,17 @@ import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { encodeRemoteWrite, type TimeSeries } from '../test/proxy/remote-write-codec.ts';
+import { measureRealPrometheus, prometheusVersionsAtHand, type RealPrometheusResult } from './proxy-real-prometheus.ts';
 
 const { values } = parseArgs({
-  options: { seconds: { type: 'string', default: '10' }, concurrency: { type: 'string', default: '8' }, 'latency-pairs': { type: 'string', default: '1000' } },
+  options: {
+    seconds: { type: 'string', default: '10' },
+    concurrency: { type: 'string', default: '8' },
+    'latency-pairs': { type: 'string', default: '1000' },
+    /** Series a real Prometheus scrapes every second and remote-writes through the proxy. */
+    'prometheus-series': { type: 'string', default: '20000' },
+    'prometheus-seconds': { type: 'string', default: '20' },
+  },
 });
 const SECONDS = Number(values.seconds);
 const CONCURRENCY = Number(values.concurrency);
@@ -228,7 +236,20 @@ try {
   const pacedPairs = Math.round(LATENCY_PAIRS / 4);
   const addedPacedP99 = await added(`${pacedPairs} pairs 5 ms apart (every hop wakes a sleeping process)`, pacedPairs, 5);
 
+  const prometheusRuns: Record<string, RealPrometheusResult> = {};
+  const proxyPort = Number(new URL(proxyToDecode!).port);
+  for (const { name, binary } of await prometheusVersionsAtHand()) {
+    const run = await measureRealPrometheus({ binary, proxyPort, seconds: Number(values['prometheus-seconds']), series: Number(values['prometheus-series']), rssMb, proxyPid: proxy.child.pid! });
+    prometheusRuns[name] = run;
+    console.log(`real Prometheus (${run.versions}), rendered AMP config, ${values['prometheus-series']} series scraped every 1 s: ${run.samples_per_second} samples/s delivered through the proxy, ${run.failed_samples} failed, ${run.retried_samples} retried, lag ${run.lag_seconds} s; proxy RSS peak ${run.proxy_rss_peak_mb} MB, Prometheus RSS peak ${run.prometheus_rss_peak_mb} MB`);
+  }
+  if (prometheusRuns.shipped && prometheusRuns.debian) {
+    const ratio = (key: 'samples_per_second' | 'proxy_rss_peak_mb' | 'prometheus_rss_peak_mb') => round(prometheusRuns.shipped![key] / prometheusRuns.debian![key], 2);
+    console.log(`  shipped / debian, same run: delivered ${ratio('samples_per_second')}×, proxy RSS ${ratio('proxy_rss_peak_mb')}×, Prometheus RSS ${ratio('prometheus_rss_peak_mb')}×`);
+  }
+
   const result = {
+    real_prometheus: prometheusRuns,
     direct_rps: round(directTotal.rps, 1),
     proxied_rps: round(proxiedTotal.rps, 1),
     throughput_ratio: round(proxiedTotal.rps / directTotal.rps, 3),

@@ -10,7 +10,8 @@
  *   config apply    changed bundle uploaded to S3 + SIGHUP (poll now) → /status reports it applied,
  *                   which happens only after Prometheus and Alertmanager confirmed their reloads
  *
- * The last line of output is one JSON object with the figures.
+ * Each runs once with the Prometheus family the image ships and once with Debian's (when installed),
+ * side by side in one run. The last line of output is one JSON object with the figures of both.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -23,6 +24,9 @@ import { startFakeAws } from '../test/fake-aws/index.ts';
 import { generateWorld } from '../test/fake-aws/generate-world.ts';
 import { freePort } from '../test/processes/free-port.ts';
 import { REPO_ROOT } from '../test/appliance/harness.ts';
+import { describeVersions, isExecutable, versionsOf } from '../supervisor/demo/binaries.ts';
+import { shippedPrograms, type PrometheusFamily } from '../supervisor/demo/shipped-programs.ts';
+import { defaultBinaries } from '../supervisor/processes/settings.ts';
 
 const { values } = parseArgs({
   options: {
@@ -91,86 +95,129 @@ const world = generateWorld({ clusters: Number(values.clusters), tasksPerCluster
 // Throttling off: this measures the supervisor, not AWS's token buckets (bench:discovery covers those).
 const aws = await startFakeAws({ world, throttling: false });
 aws.s3.createBucket('bench');
-const ports = { prometheus: await freePort(), alertmanager: await freePort(), nodeExporter: await freePort(), admin: await freePort() };
-aws.s3.putObject('bench', 'appliance.yml', bundle(ports, '1'));
-const dataDir = await mkdtemp(join(tmpdir(), 'bench-supervisor-'));
-const admin = `http://127.0.0.1:${ports.admin}`;
-const getJson = async <T>(path: string): Promise<T> => (await fetch(`${admin}${path}`, { signal: AbortSignal.timeout(2_000) })).json() as Promise<T>;
 
-const started = performance.now();
-const nodeFlags = values['node-flags'].split(' ').filter(Boolean);
-const child = spawn(process.execPath, [...nodeFlags, join(REPO_ROOT, 'dist/supervisor/cli.js'), 'run'], {
-  cwd: REPO_ROOT,
-  env: {
-    PATH: process.env.PATH,
-    ...aws.env,
-    CONFIG_LOCATION: 's3://bench/appliance.yml',
-    APPLIANCE_DATA_DIR: dataDir,
-    APPLIANCE_ADMIN_ADDR: `127.0.0.1:${ports.admin}`,
-    APPLIANCE_DISABLE: 'grafana',
-    PROMTOOL_BIN: '/usr/bin/promtool',
-    AMTOOL_BIN: '/usr/bin/amtool',
-    NODE_ENV: 'production',
-  },
-  stdio: ['ignore', 'ignore', 'ignore'],
-});
-const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-const pid = child.pid!;
+/** The program sets measured side by side: the versions the image ships, and Debian's where installed. */
+const programSets: Array<{ name: string; binaries: PrometheusFamily }> = [];
+const shipped = await shippedPrograms({ printOnly: true, progress: 'ignore' });
+if (shipped) programSets.push({ name: 'shipped', binaries: shipped.binaries });
+const { grafana: _, ...debian } = defaultBinaries;
+if ((await Promise.all(Object.values(debian).map(isExecutable))).every(Boolean)) programSets.push({ name: 'debian', binaries: debian });
+if (programSets.length === 0) throw new Error('neither the shipped versions (docker/components/build.sh) nor Debian\'s packages are installed');
 
+const results: Record<string, Record<string, unknown>> = {};
 try {
-  await until('/readyz 200', 60_000, 20, async () => ((await fetch(`${admin}/readyz`)).ok ? true : undefined));
-  const coldStart = (performance.now() - started) / 1000;
-  const readyRss = await rssMb(pid);
-  say(`cold start to all (non-Grafana) components ready: ${coldStart.toFixed(2)} s (RSS then ${readyRss.toFixed(1)} MB, before discovery has run)`);
-
-  type Status = { config: { applied: { version: string } | null }; discovery: { clusters: Array<{ targets: number }>; lastCycle: { durationSeconds: number } | null } };
-  const discovered = await until('first discovery cycle', 120_000, 250, async () => {
-    const status = await getJson<Status>('/status');
-    return status.discovery.lastCycle ? status : undefined;
-  });
-  const targets = discovered.discovery.clusters.reduce((sum, c) => sum + c.targets, 0);
-  say(`discovered ${targets} targets in ${discovered.discovery.clusters.length} clusters (${world.accounts[0]!.regions![0]!.clusters!.length * Number(values['tasks-per-cluster'])} tasks); first cycle ${discovered.discovery.lastCycle!.durationSeconds.toFixed(2)} s`);
-
-  await sleep(2_000);
-  const idleSeconds = Number(values['idle-seconds']);
-  const cpuBefore = await cpuSeconds(pid);
-  let peakRss = 0;
-  const windowStart = performance.now();
-  while (performance.now() - windowStart < idleSeconds * 1000) {
-    peakRss = Math.max(peakRss, await rssMb(pid));
-    await sleep(500);
+  for (const set of programSets) {
+    const versions = describeVersions(await versionsOf(set.binaries));
+    say(`\n== ${set.name}: ${versions} ==`);
+    results[set.name] = { versions, ...(await measure(set.binaries)) };
   }
-  const idleCpuPercent = ((await cpuSeconds(pid)) - cpuBefore) / ((performance.now() - windowStart) / 1000) * 100;
-  const idleRss = await rssMb(pid);
-  const metrics = await (await fetch(`${admin}/metrics`)).text();
-  const mb = (name: string) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(metrics)?.[1]) / 1024 / 1024;
-  const heapUsed = mb('nodejs_heap_size_used_bytes');
-  const heapTotal = mb('nodejs_heap_size_total_bytes');
-  const external = mb('nodejs_external_memory_bytes');
-  say(`idle with ${targets} targets over ${idleSeconds} s: RSS ${idleRss.toFixed(1)} MB (peak ${peakRss.toFixed(1)} MB), CPU ${idleCpuPercent.toFixed(1)} % of one core`);
-  say(`  V8 heap used ${heapUsed.toFixed(1)} MB of ${heapTotal.toFixed(1)} MB, external ${external.toFixed(1)} MB`);
+} finally {
+  await aws.stop();
+}
 
-  const before = (await getJson<Status>('/status')).config.applied!.version;
-  const changeStarted = performance.now();
-  aws.s3.putObject('bench', 'appliance.yml', bundle(ports, '2'));
-  child.kill('SIGHUP');
-  await until('the changed bundle applied', 60_000, 20, async () => {
-    const applied = (await getJson<Status>('/status')).config.applied;
-    return applied && applied.version !== before ? true : undefined;
+const figures = ['cold_start_seconds', 'idle_rss_mb', 'prometheus_rss_mb', 'config_apply_seconds', 'idle_cpu_percent', 'stop_seconds'];
+if (results.shipped && results.debian) {
+  say('\nside by side (same run; shipped / debian):');
+  for (const figure of figures) {
+    const a = Number(results.shipped[figure]);
+    const b = Number(results.debian[figure]);
+    say(`  ${figure.padEnd(22)} ${String(a).padStart(8)} / ${String(b).padEnd(8)} ratio ${(a / b).toFixed(2)}`);
+  }
+}
+say(`measured: node ${values['node-flags']} dist/supervisor/cli.js run (compiled, as in the image); bars: cold start < 3 s, supervisor RSS < 150 MB`);
+say(JSON.stringify({ ...results, build: 'dist (compiled)', node_flags: values['node-flags'] }));
+
+/** One cold start, idle window, config change and stop of the appliance running `binaries`. */
+async function measure(binaries: PrometheusFamily): Promise<Record<string, unknown>> {
+  const ports = { prometheus: await freePort(), alertmanager: await freePort(), nodeExporter: await freePort(), admin: await freePort() };
+  aws.s3.putObject('bench', 'appliance.yml', bundle(ports, '1'));
+  const dataDir = await mkdtemp(join(tmpdir(), 'bench-supervisor-'));
+  const admin = `http://127.0.0.1:${ports.admin}`;
+  const getJson = async <T>(path: string): Promise<T> => (await fetch(`${admin}${path}`, { signal: AbortSignal.timeout(2_000) })).json() as Promise<T>;
+
+  const started = performance.now();
+  const nodeFlags = values['node-flags'].split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeFlags, join(REPO_ROOT, 'dist/supervisor/cli.js'), 'run'], {
+    cwd: REPO_ROOT,
+    env: {
+      PATH: process.env.PATH,
+      ...aws.env,
+      CONFIG_LOCATION: 's3://bench/appliance.yml',
+      APPLIANCE_DATA_DIR: dataDir,
+      APPLIANCE_ADMIN_ADDR: `127.0.0.1:${ports.admin}`,
+      APPLIANCE_DISABLE: 'grafana',
+      PROMETHEUS_BIN: binaries.prometheus,
+      PROMTOOL_BIN: binaries.promtool,
+      ALERTMANAGER_BIN: binaries.alertmanager,
+      AMTOOL_BIN: binaries.amtool,
+      NODE_EXPORTER_BIN: binaries.nodeExporter,
+      NODE_ENV: 'production',
+    },
+    stdio: ['ignore', 'ignore', 'ignore'],
   });
-  const configApply = (performance.now() - changeStarted) / 1000;
-  say(`config change to applied (S3 upload + SIGHUP → rendered, checked, swapped, Prometheus and Alertmanager reload confirmed): ${configApply.toFixed(2)} s`);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const pid = child.pid!;
 
-  const stopStarted = performance.now();
-  child.kill('SIGTERM');
-  const code = await exited;
-  const stopSeconds = (performance.now() - stopStarted) / 1000;
-  say(`SIGTERM to exit: ${stopSeconds.toFixed(2)} s, exit code ${code}`);
-  say(`measured: node ${values['node-flags']} dist/supervisor/cli.js run (compiled, as in the image); bars: cold start < 3 s, supervisor RSS < 150 MB`);
-  say(
-    JSON.stringify({
+  try {
+    await until('/readyz 200', 60_000, 20, async () => ((await fetch(`${admin}/readyz`)).ok ? true : undefined));
+    const coldStart = (performance.now() - started) / 1000;
+    const readyRss = await rssMb(pid);
+    say(`cold start to all (non-Grafana) components ready: ${coldStart.toFixed(2)} s (RSS then ${readyRss.toFixed(1)} MB, before discovery has run)`);
+
+    type Status = {
+      config: { applied: { version: string } | null };
+      discovery: { clusters: Array<{ targets: number }>; lastCycle: { durationSeconds: number } | null };
+      components: Array<{ name: string; pid: number | null }>;
+    };
+    const discovered = await until('first discovery cycle', 120_000, 250, async () => {
+      const status = await getJson<Status>('/status');
+      return status.discovery.lastCycle ? status : undefined;
+    });
+    const targets = discovered.discovery.clusters.reduce((sum, c) => sum + c.targets, 0);
+    say(`discovered ${targets} targets in ${discovered.discovery.clusters.length} clusters (${world.accounts[0]!.regions![0]!.clusters!.length * Number(values['tasks-per-cluster'])} tasks); first cycle ${discovered.discovery.lastCycle!.durationSeconds.toFixed(2)} s`);
+    const prometheusPid = discovered.components.find((c) => c.name === 'prometheus')!.pid!;
+
+    await sleep(2_000);
+    const idleSeconds = Number(values['idle-seconds']);
+    const cpuBefore = await cpuSeconds(pid);
+    let peakRss = 0;
+    let prometheusPeakRss = 0;
+    const windowStart = performance.now();
+    while (performance.now() - windowStart < idleSeconds * 1000) {
+      peakRss = Math.max(peakRss, await rssMb(pid));
+      prometheusPeakRss = Math.max(prometheusPeakRss, await rssMb(prometheusPid));
+      await sleep(500);
+    }
+    const idleCpuPercent = ((await cpuSeconds(pid)) - cpuBefore) / ((performance.now() - windowStart) / 1000) * 100;
+    const idleRss = await rssMb(pid);
+    const metrics = await (await fetch(`${admin}/metrics`)).text();
+    const mb = (name: string) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(metrics)?.[1]) / 1024 / 1024;
+    const heapUsed = mb('nodejs_heap_size_used_bytes');
+    const heapTotal = mb('nodejs_heap_size_total_bytes');
+    const external = mb('nodejs_external_memory_bytes');
+    say(`idle with ${targets} targets over ${idleSeconds} s: RSS ${idleRss.toFixed(1)} MB (peak ${peakRss.toFixed(1)} MB), CPU ${idleCpuPercent.toFixed(1)} % of one core`);
+    say(`  V8 heap used ${heapUsed.toFixed(1)} MB of ${heapTotal.toFixed(1)} MB, external ${external.toFixed(1)} MB; Prometheus RSS peak ${prometheusPeakRss.toFixed(1)} MB`);
+
+    const before = (await getJson<Status>('/status')).config.applied!.version;
+    const changeStarted = performance.now();
+    aws.s3.putObject('bench', 'appliance.yml', bundle(ports, '2'));
+    child.kill('SIGHUP');
+    await until('the changed bundle applied', 60_000, 20, async () => {
+      const applied = (await getJson<Status>('/status')).config.applied;
+      return applied && applied.version !== before ? true : undefined;
+    });
+    const configApply = (performance.now() - changeStarted) / 1000;
+    say(`config change to applied (S3 upload + SIGHUP → rendered, checked, swapped, Prometheus and Alertmanager reload confirmed): ${configApply.toFixed(2)} s`);
+
+    const stopStarted = performance.now();
+    child.kill('SIGTERM');
+    const code = await exited;
+    const stopSeconds = (performance.now() - stopStarted) / 1000;
+    say(`SIGTERM to exit: ${stopSeconds.toFixed(2)} s, exit code ${code}`);
+    return {
       cold_start_seconds: Number(coldStart.toFixed(3)),
       idle_rss_mb: Number(peakRss.toFixed(1)),
+      prometheus_rss_mb: Number(prometheusPeakRss.toFixed(1)),
       config_apply_seconds: Number(configApply.toFixed(3)),
       idle_cpu_percent: Number(idleCpuPercent.toFixed(2)),
       ready_rss_mb: Number(readyRss.toFixed(1)),
@@ -179,15 +226,12 @@ try {
       first_discovery_cycle_seconds: Number(discovered.discovery.lastCycle!.durationSeconds.toFixed(3)),
       stop_seconds: Number(stopSeconds.toFixed(3)),
       exit_code: code,
-      build: 'dist (compiled)',
-      node_flags: values['node-flags'],
-    }),
-  );
-} finally {
-  if (child.exitCode === null) {
-    child.kill('SIGKILL');
-    await exited;
+    };
+  } finally {
+    if (child.exitCode === null) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+    await rm(dataDir, { recursive: true, force: true });
   }
-  await aws.stop();
-  await rm(dataDir, { recursive: true, force: true });
 }

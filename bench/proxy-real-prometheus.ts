@@ -5,6 +5,7 @@
  * what each delivered and what the proxy's memory did meanwhile.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,20 +16,23 @@ import { stringify } from 'yaml';
 import { writeTree } from '../supervisor/config/atomic-files.ts';
 import { contentVersion, type Bundle } from '../supervisor/config/bundle.ts';
 import { readDefaultBundle } from '../supervisor/config/default-bundle.ts';
-import { describeVersions, isExecutable, versionsOf } from '../supervisor/demo/binaries.ts';
+import { isExecutable } from '../supervisor/demo/binaries.ts';
 import { shippedPrograms } from '../supervisor/demo/shipped-programs.ts';
+import { programVersion } from '../supervisor/processes/program-version.ts';
 import { defaultBinaries } from '../supervisor/processes/settings.ts';
 import { prepareRelease } from '../supervisor/render/pipeline.ts';
 import { freePort } from '../test/processes/free-port.ts';
 
 export interface RealPrometheusResult {
-  versions: string;
+  prometheus: string;
   samples_per_second: number;
   failed_samples: number;
   retried_samples: number;
   /** Seconds the newest sample sent trails the newest sample appended, at the end. */
   lag_seconds: number;
   proxy_rss_peak_mb: number;
+  /** The proxy process's CPU time over the window, as a share of one core. */
+  proxy_cpu_percent: number;
   prometheus_rss_peak_mb: number;
 }
 
@@ -52,6 +56,12 @@ async function startExporter(series: number): Promise<{ port: number; close: () 
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { port: (server.address() as AddressInfo).port, close: () => server.close() };
+}
+
+/** User plus system CPU seconds of a process (USER_HZ is 100 on every Linux this runs on). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 function metric(text: string, name: string): number {
@@ -91,7 +101,7 @@ export async function measureRealPrometheus(options: {
   const child = spawn(options.binary, [`--config.file=${join(dir, 'release', 'prometheus', 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'tsdb')}`, `--web.listen-address=127.0.0.1:${port}`], {
     stdio: 'ignore',
   });
-  const versions = describeVersions(await versionsOf({ ...defaultBinaries, prometheus: options.binary }));
+  const version = (await programVersion(options.binary))?.text ?? 'unknown version';
   const prometheusMetrics = async () => (await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(2_000) })).text();
   try {
     const ready = Date.now() + 30_000;
@@ -103,6 +113,7 @@ export async function measureRealPrometheus(options: {
     await sleep(5_000);
     const before = metric(await prometheusMetrics(), 'prometheus_remote_storage_samples_total');
     const started = performance.now();
+    const proxyCpuBefore = cpuSeconds(options.proxyPid);
     let proxyPeak = 0;
     let prometheusPeak = 0;
     while (performance.now() - started < options.seconds * 1000) {
@@ -112,15 +123,17 @@ export async function measureRealPrometheus(options: {
     }
     const text = await prometheusMetrics();
     const elapsed = (performance.now() - started) / 1000;
+    const proxyCpu = cpuSeconds(options.proxyPid) - proxyCpuBefore;
     const highest = metric(text, 'prometheus_remote_storage_highest_timestamp_in_seconds');
     const sent = metric(text, 'prometheus_remote_storage_queue_highest_sent_timestamp_seconds');
     return {
-      versions,
+      prometheus: version,
       samples_per_second: Math.round((metric(text, 'prometheus_remote_storage_samples_total') - before) / elapsed),
       failed_samples: metric(text, 'prometheus_remote_storage_samples_failed_total'),
       retried_samples: metric(text, 'prometheus_remote_storage_samples_retried_total'),
       lag_seconds: Math.max(0, Math.round((highest - sent) * 10) / 10),
       proxy_rss_peak_mb: Math.round(proxyPeak * 10) / 10,
+      proxy_cpu_percent: Math.round((proxyCpu / elapsed) * 1000) / 10,
       prometheus_rss_peak_mb: Math.round(prometheusPeak * 10) / 10,
     };
   } finally {

@@ -241,11 +241,11 @@ try {
   for (const { name, binary } of await prometheusVersionsAtHand()) {
     const run = await measureRealPrometheus({ binary, proxyPort, seconds: Number(values['prometheus-seconds']), series: Number(values['prometheus-series']), rssMb, proxyPid: proxy.child.pid! });
     prometheusRuns[name] = run;
-    console.log(`real Prometheus (${run.versions}), rendered AMP config, ${values['prometheus-series']} series scraped every 1 s: ${run.samples_per_second} samples/s delivered through the proxy, ${run.failed_samples} failed, ${run.retried_samples} retried, lag ${run.lag_seconds} s; proxy RSS peak ${run.proxy_rss_peak_mb} MB, Prometheus RSS peak ${run.prometheus_rss_peak_mb} MB`);
+    console.log(`real Prometheus ${run.prometheus} (${name}), rendered AMP config, ${values['prometheus-series']} series scraped every 1 s: ${run.samples_per_second} samples/s delivered through the proxy, ${run.failed_samples} failed, ${run.retried_samples} retried, lag ${run.lag_seconds} s; proxy CPU ${run.proxy_cpu_percent} % of a core, proxy RSS peak ${run.proxy_rss_peak_mb} MB, Prometheus RSS peak ${run.prometheus_rss_peak_mb} MB`);
   }
   if (prometheusRuns.shipped && prometheusRuns.debian) {
-    const ratio = (key: 'samples_per_second' | 'proxy_rss_peak_mb' | 'prometheus_rss_peak_mb') => round(prometheusRuns.shipped![key] / prometheusRuns.debian![key], 2);
-    console.log(`  shipped / debian, same run: delivered ${ratio('samples_per_second')}×, proxy RSS ${ratio('proxy_rss_peak_mb')}×, Prometheus RSS ${ratio('prometheus_rss_peak_mb')}×`);
+    const ratio = (key: 'samples_per_second' | 'proxy_cpu_percent' | 'prometheus_rss_peak_mb') => round(prometheusRuns.shipped![key] / prometheusRuns.debian![key], 2);
+    console.log(`  shipped / debian, same run: delivered ${ratio('samples_per_second')}×, proxy CPU ${ratio('proxy_cpu_percent')}×, Prometheus RSS ${ratio('prometheus_rss_peak_mb')}× (proxy RSS peaks carry over from the phases before)`);
   }
 
   const result = {

@@ -4,7 +4,8 @@ import type { Logger } from '../log.ts';
 import { parseListenAddress, type ListenAddress } from '../proxy/listen-address.ts';
 import { redactSecrets } from './redact.ts';
 
-export const defaultAdminAddress = '0.0.0.0:9901';
+/** /status shows the appliance's whole state: loopback unless the bundle (listen.adminHost) or APPLIANCE_ADMIN_ADDR opens it. */
+export const defaultAdminAddress = '127.0.0.1:9901';
 
 export interface HealthCheck {
   healthy: boolean;
@@ -150,6 +151,38 @@ export class AdminServer implements AdminRegistry {
   /** Listen on `HOST:PORT` (APPLIANCE_ADMIN_ADDR); resolves with the bound address (port 0 picks one). */
   async listen(address: string | ListenAddress = defaultAdminAddress): Promise<ListenAddress> {
     if (this.#server) throw new Error('the admin server is already listening');
+    this.#server = await this.#bind(address);
+    return this.address()!;
+  }
+
+  /** Where it listens now; undefined when it does not. */
+  address(): ListenAddress | undefined {
+    const bound = this.#server?.address();
+    return bound && typeof bound !== 'string' ? { host: bound.address, port: bound.port } : undefined;
+  }
+
+  /**
+   * Listens on `address` instead, when that differs from where it listens now: the new listener
+   * opens first, so a taken address throws and leaves the old one serving.
+   */
+  async moveTo(address: ListenAddress): Promise<ListenAddress> {
+    const current = this.address();
+    if (current && current.host === address.host && current.port === address.port) return current;
+    const next = await this.#bind(address);
+    const previous = this.#server;
+    this.#server = next;
+    if (previous) await closeServer(previous);
+    return this.address()!;
+  }
+
+  async close(): Promise<void> {
+    const server = this.#server;
+    if (!server) return;
+    this.#server = undefined;
+    await closeServer(server);
+  }
+
+  async #bind(address: string | ListenAddress): Promise<Server> {
     const { host, port } = typeof address === 'string' ? parseListenAddress(address) : address;
     const server = createServer((request, response) => void this.#handle(request, response));
     await new Promise<void>((resolve, reject) => {
@@ -160,22 +193,18 @@ export class AdminServer implements AdminRegistry {
       });
     });
     server.keepAliveTimeout = 5_000;
-    this.#server = server;
     const bound = server.address();
     if (bound === null || typeof bound === 'string') throw new Error('admin server has no TCP address');
     this.#log.info({ host: bound.address, port: bound.port }, 'admin endpoint listening');
-    return { host: bound.address, port: bound.port };
+    return server;
   }
+}
 
-  async close(): Promise<void> {
-    const server = this.#server;
-    if (!server) return;
-    this.#server = undefined;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeIdleConnections();
-    });
-  }
+function closeServer(server: Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
 }
 
 function register<T>(map: Map<string, T>, kind: string, name: string, value: T): void {

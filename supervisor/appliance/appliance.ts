@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
-import type { AdminRegistry, StatusValue } from '../admin/admin-server.ts';
+import type { AdminRegistry, AdminServer, StatusValue } from '../admin/admin-server.ts';
 import type { Bundle } from '../config/bundle.ts';
 import { loadBundleFromCache, saveBundleToCache } from '../config/bundle-cache.ts';
 import { readDefaultBundle } from '../config/default-bundle.ts';
@@ -18,7 +18,7 @@ import { describeApplyError, planBundle, rollBackRelease, type ApplyError } from
 import { ComponentsRunner } from './components-runner.ts';
 import { ConfigPoller } from './config-poller.ts';
 import { DiscoveryRunner } from './discovery-runner.ts';
-import { loadOrCreateGrafanaPassword } from './grafana-password.ts';
+import { loadOrCreateSecret } from './kept-secret.ts';
 import { createConfigMetrics, type ConfigMetrics } from './metrics.ts';
 import type { RunSettings } from './run-settings.ts';
 
@@ -27,8 +27,11 @@ export interface ApplianceOptions {
   env: NodeJS.ProcessEnv;
   logger: Logger;
   registry: Registry;
-  /** The port the admin endpoint really listens on, to warn when the bundle's listen.admin (scraped by Prometheus) differs. */
-  adminPort?: number;
+  /**
+   * The admin endpoint: it moves to the bundle's listen.adminHost:listen.admin when it follows the
+   * bundle (APPLIANCE_ADMIN_ADDR unset); otherwise a differing listen.admin (which Prometheus scrapes) is warned about.
+   */
+  admin?: { endpoint: Pick<AdminServer, 'address' | 'moveTo'>; followsBundle: boolean };
   timings?: Partial<ProcessTimings>;
 }
 
@@ -64,7 +67,7 @@ export class Appliance {
   readonly #components: ComponentsRunner;
   readonly #proxy: AmpProxyRunner;
   readonly #discovery: DiscoveryRunner;
-  readonly #adminPort: number | undefined;
+  readonly #admin: ApplianceOptions['admin'];
   #poller: ConfigPoller | undefined;
   #builtin: Bundle | undefined;
   #identity: TaskIdentity | undefined;
@@ -82,7 +85,7 @@ export class Appliance {
     this.#log = options.logger.child({ component: 'appliance' });
     this.#layout = dataDirLayout(options.settings.processes.dataDir);
     this.#locationText = describeLocation(options.settings.location);
-    this.#adminPort = options.adminPort;
+    this.#admin = options.admin;
     this.#metrics = createConfigMetrics(options.registry, () => this.readiness().ready);
     for (const result of ['success', 'failure']) this.#metrics.reloads.inc({ result }, 0);
     this.#proxy = new AmpProxyRunner({ logger: options.logger, registry: options.registry });
@@ -188,6 +191,24 @@ export class Appliance {
     if (nothingRunning) await this.#startFromCache();
   }
 
+  /** Moves the admin endpoint to where the bundle wants it, or says why Prometheus may not reach it. */
+  async #placeAdmin(listen: { adminHost: string; admin: number }): Promise<void> {
+    const admin = this.#admin;
+    if (!admin) return;
+    if (admin.followsBundle) {
+      try {
+        await admin.endpoint.moveTo({ host: listen.adminHost, port: listen.admin });
+      } catch (error) {
+        this.#log.error({ wanted: `${listen.adminHost}:${listen.admin}`, listening: admin.endpoint.address(), error: (error as Error).message }, 'the admin endpoint cannot move to listen.adminHost:listen.admin; it keeps listening where it was');
+      }
+      return;
+    }
+    const port = admin.endpoint.address()?.port;
+    if (port !== undefined && listen.admin !== port) {
+      this.#log.warn({ bundleAdminPort: listen.admin, adminPort: port }, "listen.admin differs from the admin endpoint's port (APPLIANCE_ADMIN_ADDR); Prometheus scrapes listen.admin for the appliance's own metrics");
+    }
+  }
+
   /**
    * With nothing applied yet, the last good bundle from the cache (once). Without one the
    * appliance runs nothing and says so: the embedded default never stands in for a bundle the
@@ -232,7 +253,10 @@ export class Appliance {
         processes: this.#settings.processes,
         host: this.#host,
         layout: this.#layout,
-        generatedGrafanaPassword: () => loadOrCreateGrafanaPassword(join(this.#layout.grafanaData, 'generated-admin-password'), this.#log),
+        generatedGrafanaPassword: () => {
+          const file = join(this.#layout.grafanaData, 'generated-admin-password');
+          return loadOrCreateSecret(file, () => this.#log.warn({ file }, 'grafana.adminPassword is not set: generated a Grafana admin password; read it from this file (user admin unless grafana.adminUser says otherwise)'));
+        },
       });
       const result = await applyBundle({
         bundle,
@@ -241,6 +265,7 @@ export class Appliance {
         dataDir: this.#layout.root,
         ...(this.#identity ? { identity: this.#identity } : {}),
         ...(plan.generatedGrafanaPassword ? { generatedGrafanaPassword: plan.generatedGrafanaPassword } : {}),
+        grafanaSecretKey: await loadOrCreateSecret(join(this.#layout.grafanaData, 'secret-key')),
         tools: this.#settings.tools,
       });
       if (this.#stopping) throw new Error('the appliance is stopping');
@@ -251,9 +276,7 @@ export class Appliance {
       if (!fromCache && this.#settings.location.kind !== 'default') await saveBundleToCache(this.#layout.bundleCache, this.#locationText, bundle);
 
       const config = plan.loaded.config;
-      if (this.#adminPort !== undefined && config.listen.admin !== this.#adminPort) {
-        this.#log.warn({ bundleAdminPort: config.listen.admin, adminPort: this.#adminPort }, "listen.admin differs from the admin endpoint's port (APPLIANCE_ADMIN_ADDR); Prometheus scrapes listen.admin for the appliance's own metrics");
-      }
+      await this.#placeAdmin(config.listen);
       this.#metrics.info.reset();
       this.#metrics.info.set({ source: bundle.source, version: bundle.version }, 1);
       this.#metrics.reloads.inc({ result: 'success' });

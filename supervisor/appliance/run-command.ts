@@ -1,7 +1,7 @@
 import process from 'node:process';
 import { parseArgs } from 'node:util';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { AdminServer } from '../admin/admin-server.ts';
+import { AdminServer, defaultAdminAddress } from '../admin/admin-server.ts';
 import { createLogger } from '../log.ts';
 import { stopOnSignals } from '../processes/shutdown.ts';
 import { Appliance } from './appliance.ts';
@@ -12,7 +12,8 @@ const USAGE = `usage: ecs-appliance run
 Runs the appliance: polls the config bundle (CONFIG_LOCATION; unset: the built-in default),
 renders and validates it, runs Prometheus, Alertmanager, node-exporter and Grafana, discovers ECS
 targets, signs AMP remote_write when configured, and serves /healthz, /readyz, /status and
-/metrics on APPLIANCE_ADMIN_ADDR (default 0.0.0.0:9901).
+/metrics on APPLIANCE_ADMIN_ADDR (unset: the bundle's listen.adminHost:listen.admin, by default
+127.0.0.1:9901).
 
   SIGTERM, SIGINT  stop everything in order within APPLIANCE_STOP_BUDGET (default 25s); exit 0 when clean
   SIGHUP           poll the config source now
@@ -48,15 +49,15 @@ export async function main(argv: string[]): Promise<number> {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const admin = new AdminServer({ registry, logger });
-  let adminPort: number;
+  const adminAddress = settings.adminAddress ?? defaultAdminAddress;
   try {
-    adminPort = (await admin.listen(settings.adminAddress)).port;
+    await admin.listen(adminAddress);
   } catch (error) {
-    logger.fatal({ address: settings.adminAddress, error: (error as Error).message }, 'the admin endpoint cannot listen');
+    logger.fatal({ address: adminAddress, error: (error as Error).message }, 'the admin endpoint cannot listen');
     return 1;
   }
 
-  const appliance = new Appliance({ settings, env: process.env, logger, registry, adminPort });
+  const appliance = new Appliance({ settings, env: process.env, logger, registry, admin: { endpoint: admin, followsBundle: settings.adminAddress === undefined } });
   appliance.registerWith(admin);
   const stopped = stopOnSignals({ supervisor: appliance, logger, budgetMs: settings.stopBudgetMs, beforeStop: () => appliance.stopBackground() });
   const onHangup = () => appliance.pollNow();

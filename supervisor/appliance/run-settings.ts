@@ -2,7 +2,6 @@ import type { Environment } from '../config/env-substitution.ts';
 import { allowHttpFromEnvironment } from '../config/fetch-once.ts';
 import { parseConfigLocation, type ConfigLocation } from '../config/location.ts';
 import { DEFAULT_BUNDLE_DIR } from '../config/package-paths.ts';
-import { defaultAdminAddress } from '../admin/admin-server.ts';
 import { parseDuration } from '../duration.ts';
 import { processEnvironment, type ProcessEnvironment } from '../processes/settings.ts';
 import { toolPathsFromEnvironment, type ToolPaths } from '../render/tool-checks.ts';
@@ -13,7 +12,8 @@ export interface RunSettings {
   allowHttp: boolean;
   /** Time between polls of the config source (CONFIG_POLL_INTERVAL, default 60 s). */
   pollIntervalMs: number;
-  adminAddress: string;
+  /** APPLIANCE_ADMIN_ADDR; unset, the admin endpoint follows the bundle's listen.adminHost and listen.admin. */
+  adminAddress: string | undefined;
   /** Time SIGTERM/SIGINT gives the whole shutdown (APPLIANCE_STOP_BUDGET, default 25 s: under ECS's 30 s stopTimeout). */
   stopBudgetMs: number;
   processes: ProcessEnvironment;
@@ -30,7 +30,7 @@ export function runSettingsFromEnvironment(env: NodeJS.ProcessEnv): RunSettings 
     location: parseConfigLocation(env.CONFIG_LOCATION, { allowHttp, defaultBundlePath: DEFAULT_BUNDLE_DIR }),
     allowHttp,
     pollIntervalMs: durationVariable(env, 'CONFIG_POLL_INTERVAL', defaultPollIntervalMs),
-    adminAddress: env.APPLIANCE_ADMIN_ADDR?.trim() || defaultAdminAddress,
+    adminAddress: env.APPLIANCE_ADMIN_ADDR?.trim() || undefined,
     stopBudgetMs: durationVariable(env, 'APPLIANCE_STOP_BUDGET', defaultStopBudgetMs),
     processes: processEnvironment(env),
     tools: toolPathsFromEnvironment(env as Environment),

@@ -143,6 +143,8 @@ export const applianceConfigSchema = z.strictObject({
       grafana: port(3000),
       nodeExporter: port(9100),
       admin: port(9901),
+      /** Where the admin endpoint (with /status) listens: loopback unless opened here or by APPLIANCE_ADMIN_ADDR. */
+      adminHost: z.union([z.ipv4(), z.ipv6()], { error: 'expected an IP address such as 127.0.0.1 or 0.0.0.0' }).default('127.0.0.1'),
     })
     .prefault({}),
   /** Target labels added to the appliance's own scrape jobs (prometheus, alertmanager, node, ecs-appliance). */

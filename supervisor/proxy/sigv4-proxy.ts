@@ -70,6 +70,9 @@ export async function startSigV4Proxy(options: SigV4ProxyOptions): Promise<SigV4
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  // An absolute-form target (`GET http://host/path`) would be signed with a path Express derived
+  // from it; only the origin form a client sends to a server it talks to directly is accepted.
+  app.use((req, res, next) => (req.url.startsWith('/') ? next() : reply(res, 400, 'sigv4 proxy: only origin-form request targets (/path?query) are accepted')));
   app.get('/healthz', (_req, res) => void answerHealth(res, credentials.get()));
   app.get('/metrics', (_req, res) => void answerMetrics(res, options.registry));
   for (const route of PROXY_ROUTES) {

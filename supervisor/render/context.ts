@@ -13,10 +13,21 @@ export interface RenderContext {
    * supervisor generated (and must keep across restarts, since Grafana only applies it to a new database).
    */
   grafanaAdminPassword: string;
+  /**
+   * Grafana's secret_key, which encrypts the secrets it stores; `run` keeps one in the data
+   * directory. `check` and `render` give none, and the file leaves the line out.
+   */
+  grafanaSecretKey: string | undefined;
 }
 
-export function createRenderContext(input: { bundle: LoadedBundle; dataDir: string; identity?: TaskIdentity; generatedGrafanaPassword?: string }): RenderContext {
+export function createRenderContext(input: { bundle: LoadedBundle; dataDir: string; identity?: TaskIdentity; generatedGrafanaPassword?: string; grafanaSecretKey?: string }): RenderContext {
   const password = input.bundle.config.grafana.adminPassword ?? input.generatedGrafanaPassword;
   if (!password) throw new Error('grafana.adminPassword is not set and no generated password was given');
-  return { bundle: input.bundle, paths: dataDirLayout(input.dataDir), identity: input.identity, grafanaAdminPassword: password };
+  return {
+    bundle: input.bundle,
+    paths: dataDirLayout(input.dataDir),
+    identity: input.identity,
+    grafanaAdminPassword: password,
+    grafanaSecretKey: input.grafanaSecretKey,
+  };
 }

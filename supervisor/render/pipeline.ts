@@ -16,6 +16,7 @@ export interface PrepareOptions {
   identity?: TaskIdentity;
   /** Used when the bundle sets no grafana.adminPassword. */
   generatedGrafanaPassword?: string;
+  grafanaSecretKey?: string;
   templatesDir?: string;
 }
 
@@ -33,6 +34,7 @@ export async function prepareRelease(options: PrepareOptions): Promise<PreparedR
     dataDir: options.dataDir,
     ...(options.identity ? { identity: options.identity } : {}),
     ...(options.generatedGrafanaPassword ? { generatedGrafanaPassword: options.generatedGrafanaPassword } : {}),
+    ...(options.grafanaSecretKey ? { grafanaSecretKey: options.grafanaSecretKey } : {}),
   });
   const files = await renderAppliance(context, options.templatesDir ? { templatesDir: options.templatesDir } : {});
   return { loaded, context, files };

@@ -34,6 +34,7 @@ export interface TemplateView {
     rootUrl: string | null;
     adminUser: string;
     adminPassword: string;
+    secretKey: string | null;
     anonymousViewer: boolean;
     prometheusUrl: string;
     alertmanagerUrl: string | null;
@@ -80,7 +81,7 @@ export function buildTemplateView(context: RenderContext): TemplateView {
   if (components.prometheus) selfJob('prometheus', prometheusAddress, `${prometheusPrefix}/metrics`);
   if (components.alertmanager) selfJob('alertmanager', alertmanagerAddress, `${alertmanagerPrefix}/metrics`);
   if (components.nodeExporter) selfJob('node', localAddress(listen.host, listen.nodeExporter));
-  selfJob('ecs-appliance', localAddress(listen.host, listen.admin));
+  selfJob('ecs-appliance', localAddress(listen.adminHost, listen.admin));
 
   const queue = config.prometheus.remoteWriteQueue;
   const proxyBase = amp ? `http://127.0.0.1:${amp.proxyPort}` : '';
@@ -136,6 +137,7 @@ export function buildTemplateView(context: RenderContext): TemplateView {
       rootUrl: config.grafana.rootUrl ?? null,
       adminUser: config.grafana.adminUser,
       adminPassword: context.grafanaAdminPassword,
+      secretKey: context.grafanaSecretKey ?? null,
       anonymousViewer: config.grafana.anonymousViewer,
       prometheusUrl: `http://${prometheusAddress}${prometheusPrefix}`,
       alertmanagerUrl: components.alertmanager ? `http://${alertmanagerAddress}${alertmanagerPrefix}` : null,

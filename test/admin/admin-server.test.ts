@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { Counter, Registry } from 'prom-client';
-import { AdminServer } from '../../supervisor/admin/admin-server.ts';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { AdminServer, defaultAdminAddress } from '../../supervisor/admin/admin-server.ts';
+import { runSettingsFromEnvironment } from '../../supervisor/appliance/run-settings.ts';
+import { applianceConfigSchema } from '../../supervisor/config/schema.ts';
+import { freePort } from '../processes/free-port.ts';
 import { Supervisor } from '../../supervisor/processes/supervisor.ts';
 import { capturingLogger, eventually, fastTimings } from '../processes/fixtures.ts';
 
@@ -100,6 +105,28 @@ describe('the admin endpoint', () => {
     assert.match(String(body), /ecs_appliance_discovery_cycles_total 2/);
     const missing = await get(base, '/nope');
     assert.equal(missing.status, 404);
+  });
+
+  it('listens on loopback by default, and moves where it is told, keeping the old listener when the new address is taken', async () => {
+    assert.equal(defaultAdminAddress, '127.0.0.1:9901');
+    assert.equal(runSettingsFromEnvironment({}).adminAddress, undefined, 'unset APPLIANCE_ADMIN_ADDR: the bundle decides');
+    assert.equal(applianceConfigSchema.parse({}).listen.adminHost, '127.0.0.1', "the bundle's default is loopback too");
+
+    const admin = new AdminServer({ registry: new Registry(), logger: capturingLogger().logger });
+    cleanups.push(() => admin.close());
+    const first = await admin.listen('127.0.0.1:0');
+    const taken = http.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise((resolve) => taken.close(resolve)));
+    const takenPort = (taken.address() as AddressInfo).port;
+    await assert.rejects(admin.moveTo({ host: '127.0.0.1', port: takenPort }), /EADDRINUSE/);
+    assert.equal((await fetch(`http://127.0.0.1:${first.port}/healthz`)).status, 200, 'still serving where it was');
+
+    const free = await freePort();
+    const moved = await admin.moveTo({ host: '127.0.0.1', port: free });
+    assert.equal(moved.port, free);
+    assert.equal((await fetch(`http://127.0.0.1:${free}/healthz`)).status, 200);
+    await assert.rejects(fetch(`http://127.0.0.1:${first.port}/healthz`), 'the old listener is closed');
   });
 
   it('refuses a malformed listen address with a clear error', async () => {

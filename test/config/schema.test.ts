@@ -19,7 +19,7 @@ describe('appliance.yml schema', () => {
     assert.equal(config.prometheus.scrapeInterval, '30s');
     assert.equal(config.prometheus.scrapeTimeout, '10s');
     assert.equal(config.discovery.interval, '30s');
-    assert.deepEqual(config.listen, { host: '0.0.0.0', prometheus: 9090, alertmanager: 9093, grafana: 3000, nodeExporter: 9100, admin: 9901 });
+    assert.deepEqual(config.listen, { host: '0.0.0.0', prometheus: 9090, alertmanager: 9093, grafana: 3000, nodeExporter: 9100, admin: 9901, adminHost: '127.0.0.1' });
     assert.deepEqual(config.components, { prometheus: true, alertmanager: true, grafana: true, nodeExporter: true });
     assert.equal(config.grafana.adminPassword, undefined);
     assert.equal(config.amp, undefined);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { Registry } from 'prom-client';
@@ -190,6 +191,21 @@ describe('SigV4 proxy', () => {
     assert.match(metrics.body, /sigv4_proxy_upstream_duration_seconds_count\{route="remote_write"\} 1/);
     assert.match(metrics.body, /sigv4_proxy_credentials_expiry_seconds \+Inf/);
     assert.match(metrics.body, /sigv4_proxy_signing_errors_total 0/);
+  });
+
+  it('refuses an absolute-form request target with 400, without signing or forwarding it', async () => {
+    const before = upstream.requests.length;
+    const { port } = new URL(proxy.url);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(Number(port), '127.0.0.1', () => socket.end(`GET http://127.0.0.1:${port}/api/v1/query?query=up HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`));
+      let text = '';
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    assert.match(answer, /^HTTP\/1\.1 400 /);
+    assert.match(answer, /only origin-form request targets/);
+    assert.equal(upstream.requests.length, before, 'nothing reached the upstream');
   });
 
   it('reuses one upstream connection for many requests', async () => {

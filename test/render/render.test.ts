@@ -98,9 +98,10 @@ describe('rendering', () => {
   });
 
   it('writes Grafana files that parse: ini, provisioning YAML and dashboard JSON', async () => {
-    const { files } = await prepare(builtin, { env: { GRAFANA_ADMIN_PASSWORD: 'pa`ss#word;"x' } });
+    const { files } = await prepare(builtin, { env: { GRAFANA_ADMIN_PASSWORD: 'pa`ss#word;"x' }, grafanaSecretKey: 'kept-secret-key' });
     const ini = parseGrafanaIni(files.get('grafana/grafana.ini')!);
     assert.equal(ini.security?.admin_password, 'pa`ss#word;"x');
+    assert.equal(ini.security?.secret_key, 'kept-secret-key', "the appliance's own key, not Grafana's public default");
     assert.equal(ini.security?.admin_user, 'admin');
     assert.equal(ini.server?.http_port, '3000');
     assert.equal(ini.paths?.provisioning, `${DATA_DIR}/config/current/grafana/provisioning`);

@@ -283,6 +283,8 @@ export class Appliance {
       this.#metrics.lastApplySuccess.set(1);
       this.#metrics.lastSuccessTimestamp.set(Date.now() / 1000);
       this.#applied = { source: bundle.source, version: bundle.version, appliedAt: new Date().toISOString(), fromCache };
+      // lastError is what is wrong now: a good apply answers it.
+      this.#lastFailure = undefined;
       this.#applyCount++;
       this.#log.info(
         { source: bundle.source, version: bundle.version, fromCache, components, rendered: result.publish.changed, durationMs: Date.now() - started },

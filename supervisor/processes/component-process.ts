@@ -101,7 +101,8 @@ export class ComponentProcess {
   #lastExit: ComponentStatus['lastExit'] = null;
   #lastError: string | null = null;
   #lastErrorLine: string | undefined;
-  #livenessFailures = 0;
+  /** What each liveness probe in the current run of failures answered. */
+  #livenessFailures: string[] = [];
   #everAlive = false;
   /** Why the supervisor itself killed the process, so the exit is reported with the real cause. */
   #killReason: string | undefined;
@@ -246,7 +247,7 @@ export class ComponentProcess {
     this.#nextRestartAt = undefined;
     this.#startedAt = Date.now();
     this.#ready = false;
-    this.#livenessFailures = 0;
+    this.#livenessFailures = [];
     this.#everAlive = false;
     this.#killReason = undefined;
     let settle!: () => void;
@@ -371,17 +372,19 @@ export class ComponentProcess {
   #onLiveness(ok: boolean, detail: string): void {
     if (ok) {
       this.#everAlive = true;
-      this.#livenessFailures = 0;
+      this.#livenessFailures = [];
       return;
     }
+    // Already being restarted: a probe that was in flight (and now meets a dying process) changes nothing.
+    if (this.#killReason) return;
     const inGrace = !this.#everAlive && Date.now() - (this.#startedAt ?? 0) < this.#timings.startupGraceMs;
     if (inGrace) return;
-    this.#livenessFailures++;
+    this.#livenessFailures.push(detail);
     this.#metrics.healthCheckFailures.inc({ component: this.name, probe: 'liveness' });
-    this.#log.warn({ url: this.#spec.livenessUrl, detail, consecutive: this.#livenessFailures }, 'liveness probe failed');
+    this.#log.warn({ url: this.#spec.livenessUrl, detail, consecutive: this.#livenessFailures.length }, 'liveness probe failed');
     const child = this.#child;
-    if (this.#livenessFailures < this.#timings.livenessFailureThreshold || !child) return;
-    this.#killReason = `liveness probe failed ${this.#livenessFailures} times in a row (${detail})`;
+    if (this.#livenessFailures.length < this.#timings.livenessFailureThreshold || !child) return;
+    this.#killReason = `liveness probe failed ${this.#livenessFailures.length} times in a row (${tally(this.#livenessFailures)})`;
     this.#clearTimers();
     void this.#terminate(child, this.#timings.livenessKillGraceMs);
   }
@@ -438,4 +441,11 @@ function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> 
       },
     );
   });
+}
+
+/** ['timed out', 'timed out', 'ECONNREFUSED'] → "timed out ×2, ECONNREFUSED" */
+function tally(details: string[]): string {
+  const counts = new Map<string, number>();
+  for (const detail of details) counts.set(detail, (counts.get(detail) ?? 0) + 1);
+  return [...counts].map(([detail, count]) => (count > 1 ? `${detail} ×${count}` : detail)).join(', ');
 }

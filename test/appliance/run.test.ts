@@ -240,6 +240,7 @@ describe('ecs-appliance run, end to end', { timeout: 120_000 }, () => {
       putBundle(good);
     }
     assert.ok(appliance.logs.some((l) => l.msg === 'config bundle refused; the last good config keeps running'));
+    await eventually('the good bundle, applied again, clears lastError', 15_000, async () => (await status()).config.lastError === null);
   });
 
   it('heals each child killed with SIGKILL', async () => {

@@ -171,6 +171,21 @@ describe('prometheus.io labels and central rules', () => {
     assert.equal(result.targets[0]!.labels.__scrape_timeout__, '45s');
   });
 
+  it('a SERVER_NAME that is more than a host (port, path, query, fragment) is skipped with the reason, not turned into a broken target', () => {
+    const result = targetsFor({
+      networkMode: 'awsvpc',
+      containers: [{ name: 'app', dockerLabels: { PROMETHEUS_EXPORTER_PORT: '27105', PROMETHEUS_EXPORTER_SERVER_NAME: '127.0.0.1:27105/x?y=1#' } }],
+    });
+    assert.deepEqual(summary(result), {
+      targets: [],
+      problems: ['PROMETHEUS_EXPORTER_SERVER_NAME="127.0.0.1:27105/x?y=1#": expected a host name or IP address alone (no port, path, query or fragment)'],
+    });
+    for (const host of ['metrics.internal.example', '10.1.2.3', '[fd00::1]', 'svc.local.']) {
+      const ok = targetsFor({ networkMode: 'awsvpc', containers: [{ name: 'app', dockerLabels: { PROMETHEUS_EXPORTER_PORT: '9100', PROMETHEUS_EXPORTER_SERVER_NAME: host } }] });
+      assert.deepEqual(summary(ok).targets, [`${host}:9100/metrics`]);
+    }
+  });
+
   it('the same endpoint asked for twice (labels and env) becomes one target, and the note says so', () => {
     const result = targetsFor({
       networkMode: 'awsvpc',

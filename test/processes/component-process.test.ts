@@ -84,6 +84,23 @@ describe('ComponentProcess', () => {
     assert.match(supervisor.health().reasons[0]!, /^missing is crash-looping: spawn \/nonexistent\/prometheus ENOENT/);
   });
 
+  it('restarts a frozen (SIGSTOPped) component, naming the timeouts that condemned it rather than what the dying process answered', async () => {
+    const port = await freePort();
+    const component = new ComponentProcess({
+      spec: nodeSpec('frozen', httpChild(port, 60_000), { readinessUrl: `http://127.0.0.1:${port}/ready`, livenessUrl: `http://127.0.0.1:${port}/healthy`, logfmt: true }),
+      logger: capturingLogger().logger,
+      metrics: createProcessMetrics(new Registry()),
+      timings: { ...fastTimings, probeTimeoutMs: 300, livenessKillGraceMs: 500 },
+    });
+    cleanups.push(() => component.stop(1_000));
+    component.start();
+    assert.equal(await component.waitReady(10_000), true);
+    process.kill(component.pid!, 'SIGSTOP');
+    assert.ok(await eventually(() => component.status().restarts === 1, 15_000), JSON.stringify(component.status()));
+    assert.match(component.status().lastError ?? '', /^liveness probe failed 3 times in a row \(timed out ×3\) \(killed by SIGKILL\)$/);
+    assert.equal(await component.waitReady(10_000), true, 'ready again after the restart');
+  });
+
   it('restarts a component whose liveness probe keeps failing, and says so', async () => {
     const port = await freePort();
     const registry = new Registry();
@@ -102,7 +119,7 @@ describe('ComponentProcess', () => {
     assert.equal(await component.waitReady(10_000), true);
     const firstPid = component.pid!;
     assert.ok(await eventually(() => component.status().restarts === 1, 15_000), JSON.stringify(component.status()));
-    assert.match(component.status().lastError ?? '', /^liveness probe failed 3 times in a row \(HTTP 500\) \(killed by SIGTERM\)$/);
+    assert.match(component.status().lastError ?? '', /^liveness probe failed 3 times in a row \(HTTP 500 ×3\) \(killed by SIGTERM\)$/);
     assert.equal(alive(firstPid), false);
     assert.equal(await component.waitReady(10_000), true, 'ready again after the restart');
     assert.match(await registry.metrics(), /ecs_appliance_component_health_check_failures_total\{component="hangs",probe="liveness"\} [3-9]/);

@@ -1,6 +1,7 @@
 import type { ContainerView } from '../world.ts';
 import {
   EndpointChecks,
+  checkHostName,
   checkPath,
   checkPort,
   checkScheme,
@@ -38,9 +39,10 @@ export const ecsDiscoveryLabels: OptInMatcher = {
     const checks = new EndpointChecks();
     const path = checks.take(ifPresent(nonEmpty(labels.PROMETHEUS_EXPORTER_PATH), (v) => checkPath(v, 'PROMETHEUS_EXPORTER_PATH')));
     const scheme = checks.take(ifPresent(nonEmpty(labels.PROMETHEUS_EXPORTER_SCHEME), (v) => checkScheme(v, 'PROMETHEUS_EXPORTER_SCHEME')));
+    // prometheus-ecs-discovery trims trailing slashes from the server name.
+    const serverName = checks.take(ifPresent(nonEmpty(labels.PROMETHEUS_EXPORTER_SERVER_NAME)?.replace(/\/+$/, ''), (v) => checkHostName(v, 'PROMETHEUS_EXPORTER_SERVER_NAME')));
     if (checks.failed) return { endpoints: [], problems: checks.problems };
 
-    const serverName = nonEmpty(labels.PROMETHEUS_EXPORTER_SERVER_NAME)?.replace(/\/+$/, '');
     const { task, taskDefinition, definition, runtime } = view;
     const compat = {
       task_arn: task.taskArn ?? '',

@@ -70,6 +70,17 @@ export function checkScheme(value: string, where: string): Checked<string> {
   return { ok: true, value: scheme };
 }
 
+/** A DNS name or an IP address (IPv6 in brackets): the host part of a target, nothing more. */
+const HOST_NAME = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?|\[[0-9A-Fa-f:.]+\])$/;
+
+export function checkHostName(value: string, where: string): Checked<string> {
+  const host = value.trim();
+  if (!HOST_NAME.test(host) || host.length > 253) {
+    return { ok: false, problem: `${where}=${JSON.stringify(value)}: expected a host name or IP address alone (no port, path, query or fragment)` };
+  }
+  return { ok: true, value: host };
+}
+
 export function checkDuration(value: string, where: string): Checked<string> {
   const ms = parseDuration(value.trim());
   if (ms === undefined || ms === 0) {

@@ -2,6 +2,7 @@ import { parseDocument } from 'yaml';
 import { ConfigError, type ConfigIssue } from '../config/errors.ts';
 import type { RenderContext } from './context.ts';
 import { RENDERED_PATHS } from './data-dir.ts';
+import { renderBounded } from './bounded-render.ts';
 import { loadTemplates, type TemplateName } from './templates.ts';
 import { buildTemplateView } from './view.ts';
 
@@ -34,16 +35,11 @@ export async function renderAppliance(context: RenderContext, options: { templat
     );
   }
 
+  const rendered = await renderBounded(templates, view, outputs.map((output) => output.template));
   const files = new Map<string, string>();
   const issues: ConfigIssue[] = [];
   for (const output of outputs) {
-    let text: string;
-    try {
-      text = templates[output.template](view);
-    } catch (error) {
-      issues.push({ file: `templates/${output.template}`, message: `rendering failed: ${error instanceof Error ? error.message : String(error)}` });
-      continue;
-    }
+    const text = rendered.get(output.template)!;
     if (output.yaml) issues.push(...yamlProblems(output.path, output.template, text));
     files.set(output.path, text);
   }

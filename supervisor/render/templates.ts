@@ -9,7 +9,8 @@ import { iniValue, yamlInline, yamlItems, yamlValue } from './quoting.ts';
 export const TEMPLATE_NAMES = ['prometheus.yml.hbs', 'alertmanager.yml.hbs', 'grafana.ini.hbs', 'grafana-datasources.yml.hbs', 'grafana-dashboards.yml.hbs'] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 
-export type CompiledTemplates = Record<TemplateName, (view: unknown) => string>;
+/** Template sources by name, each checked by checkTemplate. */
+export type TemplateSources = Record<TemplateName, string>;
 
 /** The only ways a template may print a value; each quotes for the target format. */
 const OUTPUT_HELPERS = {
@@ -19,8 +20,17 @@ const OUTPUT_HELPERS = {
   ini: (value: unknown) => iniValue(value),
 } as const;
 
-function createEnvironment(): typeof Handlebars {
+/** Block helpers a template may use: they lay values out and print nothing of their own. */
+const BLOCK_HELPERS = new Set(['if', 'unless', 'each', 'with']);
+
+/**
+ * A Handlebars environment with the quoting helpers and nothing that reaches outside the output:
+ * the built-in `log` (which writes raw lines to the supervisor's console) and `lookup` are removed.
+ */
+export function createEnvironment(): typeof Handlebars {
   const hbs = Handlebars.create();
+  hbs.unregisterHelper('log');
+  hbs.unregisterHelper('lookup');
   for (const [name, write] of Object.entries(OUTPUT_HELPERS)) {
     hbs.registerHelper(name, (value: unknown, options: Handlebars.HelperOptions) => {
       const indent = Number((options.hash as { indent?: unknown }).indent ?? 0);
@@ -30,26 +40,24 @@ function createEnvironment(): typeof Handlebars {
   return hbs;
 }
 
-/** Reads the built-in templates, with the bundle's overrides in their place. */
-export async function loadTemplates(overrides: ReadonlyMap<string, string>, templatesDir = TEMPLATES_DIR): Promise<CompiledTemplates> {
+/** Reads the built-in templates, with the bundle's overrides in their place, and checks each one. */
+export async function loadTemplates(overrides: ReadonlyMap<string, string>, templatesDir = TEMPLATES_DIR): Promise<TemplateSources> {
   const issues: ConfigIssue[] = [];
   for (const name of overrides.keys()) {
     if (!(TEMPLATE_NAMES as readonly string[]).includes(name)) {
       issues.push({ file: `templates/${name}`, message: `not a template the appliance renders; expected one of ${TEMPLATE_NAMES.join(', ')}` });
     }
   }
-  const hbs = createEnvironment();
-  const compiled: Partial<CompiledTemplates> = {};
+  const sources: Partial<TemplateSources> = {};
   for (const name of TEMPLATE_NAMES) {
     const override = overrides.get(name);
     const file = override === undefined ? join(templatesDir, name) : `templates/${name}`;
     const source = override ?? (await readFile(file, 'utf8'));
-    const problems = checkTemplate(file, source);
-    issues.push(...problems);
-    if (problems.length === 0) compiled[name] = hbs.compile(source, { strict: true, noEscape: false });
+    issues.push(...checkTemplate(file, source));
+    sources[name] = source;
   }
   if (issues.length > 0) throw new ConfigError(issues);
-  return compiled as CompiledTemplates;
+  return sources as TemplateSources;
 }
 
 /**
@@ -77,6 +85,10 @@ export function checkTemplate(file: string, source: string): ConfigIssue[] {
         return;
       case 'BlockStatement': {
         const block = node as hbs.AST.BlockStatement;
+        const helper = block.path.type === 'PathExpression' ? (block.path as hbs.AST.PathExpression).original : '';
+        if (!BLOCK_HELPERS.has(helper)) {
+          issues.push({ file, line: block.loc.start.line, column: block.loc.start.column + 1, message: `{{#${helper || '…'}}} is not a block the appliance's templates may use; use #if, #unless, #each or #with` });
+        }
         visit(block.program);
         visit(block.inverse);
         return;
@@ -84,7 +96,8 @@ export function checkTemplate(file: string, source: string): ConfigIssue[] {
       case 'MustacheStatement': {
         const mustache = node as hbs.AST.MustacheStatement;
         const helper = mustache.path.type === 'PathExpression' ? (mustache.path as hbs.AST.PathExpression).original : '';
-        if (!(helper in OUTPUT_HELPERS) || mustache.params.length === 0) {
+        // Own properties only: `constructor` or `toString` are on every object, and no helper.
+        if (!Object.hasOwn(OUTPUT_HELPERS, helper) || mustache.params.length === 0) {
           issues.push({
             file,
             line: mustache.loc.start.line,

@@ -9,6 +9,8 @@ import { readDefaultBundle } from '../../supervisor/config/default-bundle.ts';
 import { ConfigError } from '../../supervisor/config/errors.ts';
 import { prepareRelease, type PrepareOptions } from '../../supervisor/render/pipeline.ts';
 import { checkWithTools } from '../../supervisor/render/tool-checks.ts';
+import { renderBounded } from '../../supervisor/render/bounded-render.ts';
+import type { TemplateSources } from '../../supervisor/render/templates.ts';
 import { folderBundle, parseGrafanaIni, run, tempDir, TOOLS, writeFiles } from './fixtures.ts';
 
 const DATA_DIR = '/var/lib/ecs-appliance';
@@ -277,6 +279,52 @@ grafana:
       assert.ok(lines.some((l) => l.startsWith('templates/prometheus.yml.hbs:3:6: {{prometheus.scrapeTimeout}} prints a value without quoting it')), error.message);
       return true;
     });
+  });
+
+  it("refuses overrides that reach outside the output: Handlebars' log, prototype names as helpers, unknown blocks", async () => {
+    const bundle = folderBundle({
+      'appliance.yml': '{}\n',
+      'templates/prometheus.yml.hbs': 'global:\n  a: {{log "raw line into the supervisor log"}}\n  b: {{constructor prometheus}}\n{{#log prometheus}}x{{/log}}\n',
+    });
+    await assert.rejects(prepare(bundle), (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      const lines = error.message.split('\n');
+      assert.ok(lines.some((l) => l.startsWith('templates/prometheus.yml.hbs:2:6: {{log}} prints a value without quoting it')), error.message);
+      assert.ok(lines.some((l) => l.startsWith('templates/prometheus.yml.hbs:3:6: {{constructor}} prints a value without quoting it')), error.message);
+      assert.ok(lines.some((l) => l.startsWith("templates/prometheus.yml.hbs:4:1: {{#log}} is not a block the appliance's templates may use")), error.message);
+      return true;
+    });
+  });
+
+  it('names the template and line when an override fails while rendering', async () => {
+    const bundle = folderBundle({ 'appliance.yml': '{}\n', 'templates/prometheus.yml.hbs': 'global:\n  scrape_interval: {{q prometheus.noSuchSetting.inside}}\n' });
+    await assert.rejects(prepare(bundle), (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.match(error.message, /^templates\/prometheus\.yml\.hbs:2:24: rendering failed: Cannot read properties of undefined \(reading 'inside'\)$/m);
+      return true;
+    });
+  });
+
+  it('stops a runaway template within its time and output bounds, without blocking the event loop', async () => {
+    const labels = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`l${i}`, `v${i}`]));
+    const nested = '{{#each @root.labels}}'.repeat(6) + '{{q this}}' + '{{/each}}'.repeat(6);
+    const sources = { 'prometheus.yml.hbs': nested } as unknown as TemplateSources;
+    let ticks = 0;
+    const ticker = setInterval(() => ticks++, 50);
+    const started = Date.now();
+    try {
+      await assert.rejects(renderBounded(sources, { labels }, ['prometheus.yml.hbs'], { timeoutMs: 1_000, maxOutputBytes: 1024 ** 3, maxHeapMb: 256 }), /templates \(prometheus\.yml\.hbs\): rendering failed: rendering did not finish within 1 s/);
+    } finally {
+      clearInterval(ticker);
+    }
+    assert.ok(Date.now() - started < 5_000, 'stopped at its deadline');
+    assert.ok(ticks >= 10, `the event loop kept running meanwhile (${ticks} ticks)`);
+    // 30^4 values finish in a moment but write megabytes; 30^6 would outgrow the heap first, which stops it too.
+    const wide = { 'prometheus.yml.hbs': '{{#each @root.labels}}'.repeat(4) + '{{q this}}' + '{{/each}}'.repeat(4) } as unknown as TemplateSources;
+    await assert.rejects(
+      renderBounded(wide, { labels }, ['prometheus.yml.hbs'], { timeoutMs: 60_000, maxOutputBytes: 1024 * 1024, maxHeapMb: 256 }),
+      (error: unknown) => error instanceof ConfigError && /templates\/prometheus\.yml\.hbs: rendering failed: output passed 1048576 bytes/.test(error.message),
+    );
   });
 
   it('renders a valid override in place of the built-in template', async () => {

@@ -36,6 +36,21 @@ export function assertFileSize(name: string, bytes: number): void {
   if (bytes > BUNDLE_LIMITS.maxFileBytes) throw new Error(`${name}: ${bytes} bytes is more than the ${BUNDLE_LIMITS.maxFileBytes} a bundle file may have`);
 }
 
+/**
+ * Reads a body as it streams in, failing as soon as it passes the file size limit, so an endless
+ * or huge response costs at most the limit in memory.
+ */
+export async function readWithinLimit(name: string, body: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const chunks: Uint8Array[] = [];
+  let bytes = 0;
+  for await (const chunk of body) {
+    bytes += chunk.byteLength;
+    if (bytes > BUNDLE_LIMITS.maxFileBytes) throw new Error(`${name}: more than the ${BUNDLE_LIMITS.maxFileBytes} bytes a bundle file may have`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
 export function assertFileCount(source: string, count: number): void {
   if (count > BUNDLE_LIMITS.maxFiles) throw new Error(`${source}: ${count} bundle files is more than the ${BUNDLE_LIMITS.maxFiles} allowed`);
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -11,6 +12,7 @@ import { parseConfigLocation } from '../../supervisor/config/location.ts';
 import type { Bundle } from '../../supervisor/config/bundle.ts';
 import type { BundleSource, FetchResult } from '../../supervisor/config/source.ts';
 import { createBundleSource } from '../../supervisor/config/sources/create-source.ts';
+import { httpBundleSource } from '../../supervisor/config/sources/http-source.ts';
 import { s3ClientFromEnvironment } from '../../supervisor/config/sources/s3-source.ts';
 import { startFakeAws, type FakeAws } from '../fake-aws/index.ts';
 
@@ -140,6 +142,75 @@ describe('https:// bundles (plain http allowed for the test)', () => {
   });
 });
 
+describe('https:// sources under hostile servers', () => {
+  let server: Server;
+  let base: string;
+  const served: string[] = [];
+  let plainHits = 0;
+  let plain: Server;
+  before(async () => {
+    plain = createServer((_request, response) => {
+      plainHits++;
+      response.end('{}\n');
+    });
+    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
+    const plainPort = (plain.address() as AddressInfo).port;
+    server = createServer((request, response) => {
+      served.push(request.url ?? '');
+      if (request.url === '/hang.yml') return; // never answers
+      if (request.url === '/huge.yml') {
+        // 200 MB, chunked, no Content-Length.
+        response.writeHead(200, { 'content-type': 'application/yaml' });
+        const chunk = Buffer.alloc(1024 * 1024, 'a');
+        let sent = 0;
+        const pump = () => {
+          while (sent < 200 && response.write(chunk)) sent++;
+          if (sent < 200) response.once('drain', pump);
+          else response.end();
+        };
+        response.on('close', () => (sent = 200));
+        pump();
+        return;
+      }
+      if (request.url === '/to-plain.yml') return void response.writeHead(302, { location: `http://127.0.0.1:${plainPort}/appliance.yml` }).end();
+      if (request.url === '/to-metadata.yml') return void response.writeHead(307, { location: 'http://169.254.169.254/latest/meta-data/iam/security-credentials/' }).end();
+      if (request.url === '/to-task-metadata.yml') return void response.writeHead(301, { location: 'http://169.254.170.2/v2/credentials/x' }).end();
+      response.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await new Promise<void>((resolve) => plain.close(() => resolve()));
+  });
+
+  it('fails a server that never answers after the deadline, as a counted failure', async () => {
+    const hanging = createBundleSource(parseConfigLocation(`${base}/hang.yml`, { defaultBundlePath: '', allowHttp: true }), { env: {}, allowHttp: true, deadlineMs: 500 });
+    const started = Date.now();
+    await assert.rejects(hanging.fetch(), /hang\.yml: timed out after 0\.5 s/);
+    assert.ok(Date.now() - started < 3_000);
+  });
+
+  it('stops reading a huge chunked body at the size limit instead of buffering it', async () => {
+    const huge = httpBundleSource(`${base}/huge.yml`, { allowHttp: true });
+    const rssBefore = process.memoryUsage().rss;
+    await assert.rejects(huge.fetch(), /huge\.yml: more than the 5242880 bytes a bundle file may have/);
+    assert.ok(process.memoryUsage().rss - rssBefore < 100 * 1024 * 1024, 'memory stayed far below the body size');
+  });
+
+  it('refuses a redirect to plain http or to a metadata address before sending anything there', async () => {
+    const followed = (path: string, allowHttp: boolean) => httpBundleSource(`${base}${path}`, { allowHttp }).fetch();
+    await assert.rejects(followed('/to-plain.yml', false), /refused the redirect to http:\/\/127\.0\.0\.1:\d+\/appliance\.yml: it is plain http; set CONFIG_ALLOW_HTTP=true to allow it/);
+    assert.equal(plainHits, 0, 'no request went to the plain-http address');
+    await assert.rejects(followed('/to-metadata.yml', true), /refused the redirect to http:\/\/169\.254\.169\.254\/latest\/meta-data\/iam\/security-credentials\/: it is a link-local address/);
+    await assert.rejects(followed('/to-task-metadata.yml', true), /refused the redirect to http:\/\/169\.254\.170\.2\/v2\/credentials\/x: it is a link-local address/);
+    assert.equal(bundleOf(await followed('/to-plain.yml', true)).files.get('to-plain.yml')?.toString(), '{}\n', 'allowed when plain http is allowed');
+    assert.equal(plainHits, 1);
+  });
+});
+
 describe('s3:// bundles against the fake AWS', () => {
   let aws: FakeAws;
   let client: S3Client;
@@ -187,6 +258,30 @@ describe('s3:// bundles against the fake AWS', () => {
       assert.equal(`${endpoint?.protocol}//${endpoint?.hostname}:${endpoint?.port}`, aws.url);
     } finally {
       envClient.destroy();
+    }
+  });
+
+  it('fails within its deadline when S3 never answers, with the client the appliance builds, and reads again once S3 does', async () => {
+    // The SDK's credential chain reads the process environment.
+    const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
+    process.env.AWS_ACCESS_KEY_ID = aws.credentials.accessKeyId;
+    process.env.AWS_SECRET_ACCESS_KEY = aws.credentials.secretAccessKey;
+    const envClient = s3ClientFromEnvironment({ ...aws.env });
+    const hang = aws.faults.add({ service: 's3', kind: 'hang' });
+    try {
+      const s = createBundleSource({ kind: 's3', bucket: 'config-bucket', key: 'single/appliance.yml' }, { env: {}, s3Client: envClient, deadlineMs: 1_000 });
+      const started = Date.now();
+      await assert.rejects(s.fetch(), /s3:\/\/config-bucket\/single\/appliance\.yml: timed out after 1 s/);
+      assert.ok(Date.now() - started < 4_000);
+      hang.remove();
+      assert.match(textFiles(bundleOf(await s.fetch()))['appliance.yml']!, /^grafana: /, 'read once S3 answers again');
+    } finally {
+      hang.remove();
+      envClient.destroy();
+      for (const [name, value] of [['AWS_ACCESS_KEY_ID', saved.id], ['AWS_SECRET_ACCESS_KEY', saved.secret]] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
     }
   });
 

@@ -1,7 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Environment } from '../env-substitution.ts';
 import { describeLocation, type ConfigLocation } from '../location.ts';
-import type { BundleSource } from '../source.ts';
+import { withDeadline, type BundleSource } from '../source.ts';
 import { fileBundleSource } from './file-source.ts';
 import { httpBundleSource } from './http-source.ts';
 import { s3BundleSource, s3ClientFromEnvironment } from './s3-source.ts';
@@ -11,9 +11,16 @@ export interface SourceOptions {
   allowHttp?: boolean;
   /** For s3:// locations; built from the environment when not given. */
   s3Client?: S3Client;
+  /** Whole-fetch deadline (default DEFAULT_FETCH_DEADLINE_MS). */
+  deadlineMs?: number;
 }
 
+/** The source for a location, every fetch bounded by a deadline. */
 export function createBundleSource(location: ConfigLocation, options: SourceOptions): BundleSource {
+  return withDeadline(sourceFor(location, options), options.deadlineMs);
+}
+
+function sourceFor(location: ConfigLocation, options: SourceOptions): BundleSource {
   switch (location.kind) {
     case 'default':
     case 'file':

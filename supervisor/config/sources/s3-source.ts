@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { GetObjectCommand, ListObjectsV2Command, S3Client, type GetObjectCommandOutput } from '@aws-sdk/client-s3';
-import { assertFileCount, assertFileSize, contentVersion, folderMainFile, isFolderBundlePath, isSingleFileName, type Bundle } from '../bundle.ts';
+import { assertFileCount, assertFileSize, contentVersion, folderMainFile, isFolderBundlePath, isSingleFileName, readWithinLimit, type Bundle } from '../bundle.ts';
 import type { Environment } from '../env-substitution.ts';
 import type { BundleSource, FetchResult } from '../source.ts';
 
@@ -15,7 +15,8 @@ export function s3ClientFromEnvironment(env: Environment): S3Client {
     region: env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1',
     followRegionRedirects: true,
     maxAttempts: 3,
-    requestHandler: { requestTimeout: 15_000, connectionTimeout: 5_000 },
+    // Without throwOnRequestTimeout a stalled request only logs a warning and never fails.
+    requestHandler: { requestTimeout: 15_000, connectionTimeout: 5_000, throwOnRequestTimeout: true },
     ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
   });
 }
@@ -36,10 +37,10 @@ function singleObjectSource(client: S3Client, bucket: string, key: string): Bund
   const mainFile = key.slice(key.lastIndexOf('/') + 1);
   return {
     description,
-    async fetch(previousVersion?: string): Promise<FetchResult> {
+    async fetch(previousVersion?: string, signal?: AbortSignal): Promise<FetchResult> {
       let response: GetObjectCommandOutput;
       try {
-        response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...(previousVersion ? { IfNoneMatch: previousVersion } : {}) }));
+        response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...(previousVersion ? { IfNoneMatch: previousVersion } : {}) }), abortable(signal));
       } catch (error) {
         if (previousVersion && statusOf(error) === 304) return { unchanged: true, version: previousVersion };
         throw describeS3Error(description, error);
@@ -57,15 +58,15 @@ function prefixSource(client: S3Client, bucket: string, prefix: string): BundleS
   const description = `s3://${bucket}/${prefix}`;
   return {
     description,
-    async fetch(previousVersion?: string): Promise<FetchResult> {
-      const objects = await listBundleObjects(client, bucket, prefix, description);
+    async fetch(previousVersion?: string, signal?: AbortSignal): Promise<FetchResult> {
+      const objects = await listBundleObjects(client, bucket, prefix, description, signal);
       const version = listingVersion(objects);
       if (version === previousVersion) return { unchanged: true, version };
       const files = new Map<string, Buffer>();
       for (const object of objects) {
         let response: GetObjectCommandOutput;
         try {
-          response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: prefix + object.relative, IfMatch: object.etag }));
+          response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: prefix + object.relative, IfMatch: object.etag }), abortable(signal));
         } catch (error) {
           if (statusOf(error) === 412) throw new Error(`${description}: ${object.relative} changed while the bundle was read; it will be read again on the next poll`);
           throw describeS3Error(`${description}${object.relative}`, error);
@@ -83,13 +84,13 @@ interface ListedObject {
   etag: string;
 }
 
-async function listBundleObjects(client: S3Client, bucket: string, prefix: string, description: string): Promise<ListedObject[]> {
+async function listBundleObjects(client: S3Client, bucket: string, prefix: string, description: string, signal: AbortSignal | undefined): Promise<ListedObject[]> {
   const objects: ListedObject[] = [];
   let continuationToken: string | undefined;
   do {
     let page;
     try {
-      page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(continuationToken ? { ContinuationToken: continuationToken } : {}) }));
+      page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(continuationToken ? { ContinuationToken: continuationToken } : {}) }), abortable(signal));
     } catch (error) {
       throw describeS3Error(description, error);
     }
@@ -113,9 +114,12 @@ function listingVersion(objects: readonly ListedObject[]): string {
 
 async function readBody(name: string, response: GetObjectCommandOutput): Promise<Buffer> {
   if (!response.Body) throw new Error(`${name}: S3 returned no body`);
-  const content = Buffer.from(await response.Body.transformToByteArray());
-  assertFileSize(name, content.length);
-  return content;
+  assertFileSize(name, response.ContentLength ?? 0);
+  return readWithinLimit(name, response.Body as AsyncIterable<Uint8Array>);
+}
+
+function abortable(signal: AbortSignal | undefined): { abortSignal?: AbortSignal } {
+  return signal ? { abortSignal: signal } : {};
 }
 
 function statusOf(error: unknown): number | undefined {

@@ -10,6 +10,8 @@ import { readTaskIdentity, type TaskIdentity } from '../identity/task-metadata.t
 import type { Logger } from '../log.ts';
 import type { ProcessTimings } from '../processes/component-process.ts';
 import { inspectHost, versionTexts, type HostFacts } from '../processes/host-facts.ts';
+import { endLeftovers } from '../processes/leftovers.ts';
+import { runDir } from '../processes/specs.ts';
 import type { StopReport } from '../processes/supervisor.ts';
 import { dataDirLayout, type DataDirLayout } from '../render/data-dir.ts';
 import { applyBundle } from '../render/pipeline.ts';
@@ -102,6 +104,7 @@ export class Appliance {
   async start(): Promise<void> {
     this.#identity = await readTaskIdentity({ logger: this.#log });
     if (this.#identity) this.#log.info({ cluster: this.#identity.clusterName, taskArn: this.#identity.taskArn, region: this.#identity.region }, 'running as an ECS task');
+    await endLeftovers(runDir(this.#settings.processes.dataDir), this.#log);
     this.#host = await inspectHost(this.#settings.processes);
     this.#log.info({ versions: versionTexts(this.#host), memoryLimitBytes: this.#host.memoryLimitBytes ?? null }, 'programs and container');
     this.#builtin = await readDefaultBundle();

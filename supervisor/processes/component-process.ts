@@ -1,12 +1,15 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { execa, type Result, type ResultPromise } from 'execa';
 import type { Logger } from '../log.ts';
 import { restartDelayMs, type BackoffPolicy } from './backoff.ts';
 import type { ComponentSpec } from './component.ts';
+import { pidFileText } from './leftovers.ts';
 import { parseChildLine } from './log-line.ts';
 import type { ProcessMetrics } from './metrics.ts';
+import { dyingWithSupervisor } from './parent-death.ts';
 import { probeHttp } from './probe.ts';
 import { defaultReloadTimings, reloadByHttp, reloadBySignal, type ReloadResult, type ReloadTimings } from './reload.ts';
 import { RingBuffer } from './ring-buffer.ts';
@@ -263,7 +266,8 @@ export class ComponentProcess {
       settle();
       return;
     }
-    const child = execa(this.#spec.command, this.#spec.args, {
+    const launch = dyingWithSupervisor(this.#spec.command, this.#spec.args);
+    const child = execa(launch.command, launch.args, {
       env: this.#spec.env,
       cwd: this.#spec.cwd,
       stdin: 'ignore',
@@ -278,14 +282,27 @@ export class ComponentProcess {
     if (child.stdout) this.#pipeLines(child.stdout, 'stdout');
     if (child.stderr) this.#pipeLines(child.stderr, 'stderr');
     this.#log.info({ pid: child.pid, command: this.#spec.command, args: this.#spec.args }, 'started');
+    if (child.pid !== undefined) void this.#recordPid(child.pid);
     if (child.pid !== undefined) this.#setGauges(true, false);
     this.#after(this.#timings.stablePeriodMs, () => this.#markStable());
     if (!this.#spec.readinessUrl) this.#setReady(child.pid !== undefined);
     this.#after(0, () => void this.#probe(generation));
-    void child.then((result) => {
+    void child.then(async (result) => {
+      if (this.#spec.pidFile) await rm(this.#spec.pidFile, { force: true }).catch(() => {});
       this.#onExit(generation, result);
       settle();
     });
+  }
+
+  async #recordPid(pid: number): Promise<void> {
+    const file = this.#spec.pidFile;
+    if (!file) return;
+    try {
+      await mkdir(dirname(file), { recursive: true });
+      await writeFile(file, pidFileText(pid, this.#spec.command));
+    } catch (error) {
+      this.#log.warn({ file, error: (error as Error).message }, 'cannot record the pid; a restart after a crash of the supervisor may find this process in its way');
+    }
   }
 
   #pipeLines(stream: Readable, name: 'stdout' | 'stderr'): void {

@@ -34,6 +34,11 @@ export interface ComponentSpec {
   /** Added to the supervisor's own environment. */
   env?: Record<string, string>;
   cwd?: string;
+  /**
+   * Where the running process's pid and program are kept, so a start after the supervisor was
+   * killed can end what it left behind (see leftovers.ts).
+   */
+  pidFile?: string;
   /** Directories created (recursively) before every start. */
   dirs?: string[];
   /** 2xx means ready to serve; polled until ready, then on the probe interval. */

@@ -65,7 +65,12 @@ export function componentSpecs(settings: ComponentSettings): ComponentSpec[] {
     grafana: () => grafanaSpec(settings),
   };
   const order: ComponentName[] = ['prometheus', 'node-exporter', 'alertmanager', 'grafana'];
-  return order.filter((name) => settings.enabled[name]).map((name) => builders[name]());
+  return order.filter((name) => settings.enabled[name]).map((name) => ({ ...builders[name](), pidFile: join(runDir(settings.dataDir), `${name}.pid`) }));
+}
+
+/** Where the components' pid files live, for endLeftovers at the next start. */
+export function runDir(dataDir: string): string {
+  return join(dataDir, 'run');
 }
 
 function prometheusSpec(s: ComponentSettings): ComponentSpec {

@@ -55,6 +55,22 @@ describe('the supervisor as a real process', () => {
     assert.deepEqual(stopped, ['alertmanager', 'node-exporter', 'prometheus']);
   });
 
+  it('takes its children with it when it is killed with SIGKILL, and the next start in the same data directory finds nothing in its way', async () => {
+    const workspace = await makeWorkspace({ prometheus: true, alertmanager: true, 'node-exporter': true });
+    workspaces.push(workspace);
+    const run = await launch(workspace);
+    children.push(run.child);
+    assert.ok(run.pids.every(alive));
+    run.child.kill('SIGKILL');
+    await run.exited;
+    assert.ok(await eventually(() => run.pids.every((pid) => !alive(pid)), 10_000), `children outlived a SIGKILLed supervisor: ${run.pids.filter(alive).join(', ')}`);
+    const again = await launch(workspace);
+    children.push(again.child);
+    assert.equal(again.pids.length, 3, 'every component started again on the same ports');
+    again.child.kill('SIGTERM');
+    assert.deepEqual(await again.exited, { code: 0, signal: null });
+  });
+
   it('takes its children with it when it dies of an uncaught error', async () => {
     const workspace = await makeWorkspace({ prometheus: true, 'node-exporter': true });
     workspaces.push(workspace);

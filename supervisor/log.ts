@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { redact } from './secrets.ts';
 
 export type { Logger };
 
@@ -19,6 +20,8 @@ export function createLogger(options: { level?: string; destination?: NodeJS.Wri
         paths: ['*.password', '*.secretAccessKey', '*.sessionToken', '*.authorization', '*.Authorization', 'password', 'secretAccessKey', 'sessionToken'],
         censor: '[redacted]',
       },
+      // Every line, whatever field a secret ended up in (a child's echoed error, a refused bundle's message).
+      hooks: { streamWrite: redact },
     },
     options.destination ?? pino.destination({ fd: 1, sync: true }),
   );

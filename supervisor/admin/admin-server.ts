@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Registry } from 'prom-client';
 import type { Logger } from '../log.ts';
 import { parseListenAddress, type ListenAddress } from '../proxy/listen-address.ts';
+import { redact } from '../secrets.ts';
 import { redactSecrets } from './redact.ts';
 
 /** /status shows the appliance's whole state: loopback unless the bundle (listen.adminHost) or APPLIANCE_ADMIN_ADDR opens it. */
@@ -213,6 +214,7 @@ function register<T>(map: Map<string, T>, kind: string, name: string, value: T):
   map.set(name, value);
 }
 
+/** Every answer passes the secret redactor: a reason or a status line may quote what a child printed. */
 function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers }).end(JSON.stringify(body));
+  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers }).end(redact(JSON.stringify(body)));
 }

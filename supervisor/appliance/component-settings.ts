@@ -45,6 +45,7 @@ export function componentSettingsFor(input: {
       ...(config.prometheus.externalUrl ? { externalUrl: config.prometheus.externalUrl } : {}),
       ...(memoryLimit ? { goMemLimit: memoryLimit } : {}),
       ...(host.versions.prometheus ? { majorVersion: host.versions.prometheus.major } : {}),
+      ...(config.amp?.mode === 'sigv4' ? { signsWithAws: true } : {}),
     },
     alertmanager: {
       configFile: layout.alertmanagerConfigFile,

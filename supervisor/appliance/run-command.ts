@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { AdminServer, defaultAdminAddress } from '../admin/admin-server.ts';
 import { createLogger } from '../log.ts';
+import { registerSecretsFromEnvironment } from '../secrets.ts';
 import { stopOnSignals } from '../processes/shutdown.ts';
 import { Appliance } from './appliance.ts';
 import { runSettingsFromEnvironment } from './run-settings.ts';
@@ -45,6 +46,7 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
 
+  registerSecretsFromEnvironment(process.env);
   const logger = createLogger();
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });

@@ -1,4 +1,5 @@
 import { isPair, isScalar, isSeq, parse, visit, type Document, type LineCounter, type Node } from 'yaml';
+import { SECRET_NAME } from '../secrets.ts';
 import { ConfigError, formatPath, type ConfigIssue } from './errors.ts';
 
 /** `${NAME}`, `${NAME:-default}`, or the escape `$${` for a literal `${`. Anything else (`${1}`) is left alone. */
@@ -14,16 +15,19 @@ export type Environment = Readonly<Record<string, string | undefined>>;
  * one reference (`port: ${PORT}`) is re-read as a YAML scalar, so numbers and booleans work;
  * anything that would not be a plain scalar stays a string. Keys are never substituted.
  */
-export function substituteEnvironment(file: string, document: Document, lineCounter: LineCounter, env: Environment): void {
+export function substituteEnvironment(file: string, document: Document, lineCounter: LineCounter, env: Environment): { secrets: string[] } {
   const issues: ConfigIssue[] = [];
+  const secrets: string[] = [];
   visit(document, {
     Scalar(key, node, ancestors) {
       if (key === 'key' || typeof node.value !== 'string' || !node.value.includes('${')) return;
       const source = node.value;
       const missing: string[] = [];
+      const secretPlace = SECRET_PLACES.test(pathOf([...ancestors, node]));
       const replaced = source.replace(REFERENCE, (match, name: string | undefined, fallback: string | undefined) => {
         if (name === undefined) return '${';
         const value = env[name];
+        if (value && (secretPlace || SECRET_NAME.test(name))) secrets.push(value);
         if (fallback !== undefined) return value === undefined || value === '' ? fallback : value;
         if (value === undefined) {
           missing.push(name);
@@ -47,7 +51,11 @@ export function substituteEnvironment(file: string, document: Document, lineCoun
     },
   });
   if (issues.length > 0) throw new ConfigError(issues);
+  return { secrets };
 }
+
+/** Bundle paths whose values are secrets whatever the variable is called: receivers hold webhook URLs and API keys. */
+const SECRET_PLACES = /^(alertmanager\.(receivers|global)|grafana\.adminPassword)\b/;
 
 function asPlainScalar(text: string): unknown {
   try {

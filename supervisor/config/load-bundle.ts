@@ -1,4 +1,5 @@
 import { applianceConfigSchema, type ApplianceConfig } from './schema.ts';
+import { registerSecret } from '../secrets.ts';
 import { applianceErrorMap, toConfigIssues } from './schema-issues.ts';
 import { ConfigError, type ConfigIssue } from './errors.ts';
 import { substituteEnvironment, type Environment } from './env-substitution.ts';
@@ -71,10 +72,12 @@ export function loadBundle(bundle: Bundle, options: LoadOptions): LoadedBundle {
 /** Parses `appliance.yml` text: YAML, then `${ENV}` substitution, then the schema. */
 export function parseApplianceConfig(file: string, source: string, env: Environment): ApplianceConfig {
   const { document, lineCounter } = parseYamlDocument(file, source);
-  substituteEnvironment(file, document, lineCounter, env);
+  // Secrets resolved into the bundle are known to the redactor before anything can print them.
+  for (const secret of substituteEnvironment(file, document, lineCounter, env).secrets) registerSecret(secret);
   const data: unknown = document.toJS({ maxAliasCount: 100 }) ?? {};
   const result = applianceConfigSchema.safeParse(data, { error: applianceErrorMap });
   if (!result.success) throw new ConfigError(toConfigIssues(file, result.error));
+  registerSecret(result.data.grafana.adminPassword);
   return result.data;
 }
 

@@ -1,4 +1,5 @@
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
@@ -6,6 +7,7 @@ import { execa, type Result, type ResultPromise } from 'execa';
 import type { Logger } from '../log.ts';
 import { restartDelayMs, type BackoffPolicy } from './backoff.ts';
 import type { ComponentSpec } from './component.ts';
+import { childEnvironment } from './child-environment.ts';
 import { pidFileText } from './leftovers.ts';
 import { parseChildLine } from './log-line.ts';
 import type { ProcessMetrics } from './metrics.ts';
@@ -262,13 +264,23 @@ export class ComponentProcess {
       settle();
       return;
     }
+    // Checked here because the setpriv wrapper would only report "exited with code 127" (a bare
+    // name is left to the PATH search).
+    try {
+      if (this.#spec.command.includes('/')) await access(this.#spec.command, constants.X_OK);
+    } catch (error) {
+      this.#onFailure(generation, `spawn ${this.#spec.command} ${(error as NodeJS.ErrnoException).code ?? 'failed'}`, null);
+      settle();
+      return;
+    }
     if (generation !== this.#generation || this.#state !== 'running') {
       settle();
       return;
     }
     const launch = dyingWithSupervisor(this.#spec.command, this.#spec.args);
     const child = execa(launch.command, launch.args, {
-      env: this.#spec.env,
+      env: childEnvironment(process.env, this.#spec),
+      extendEnv: false,
       cwd: this.#spec.cwd,
       stdin: 'ignore',
       stdout: 'pipe',

@@ -31,8 +31,10 @@ export interface ComponentSpec {
   name: string;
   command: string;
   args: string[];
-  /** Added to the supervisor's own environment. */
+  /** The component's own variables, on top of what childEnvironment() passes on. */
   env?: Record<string, string>;
+  /** Variables of the supervisor's environment passed on by name prefix (Grafana's GF_*). */
+  passEnvPrefixes?: string[];
   cwd?: string;
   /**
    * Where the running process's pid and program are kept, so a start after the supervisor was

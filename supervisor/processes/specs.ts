@@ -21,6 +21,8 @@ export interface ComponentSettings {
     goMemLimit?: string;
     /** 2 for Prometheus 2.x, whose expansion of `$` in external labels is behind a feature flag. */
     majorVersion?: number;
+    /** Prometheus signs remote_write itself (amp.mode sigv4), so it needs the AWS_* credential variables. */
+    signsWithAws?: boolean;
     extraArgs?: string[];
   };
   alertmanager: { configFile: string; externalUrl?: string; extraArgs?: string[] };
@@ -95,6 +97,7 @@ function prometheusSpec(s: ComponentSettings): ComponentSpec {
       ...(prometheus.extraArgs ?? []),
     ],
     ...(prometheus.goMemLimit ? { env: { GOMEMLIMIT: prometheus.goMemLimit } } : {}),
+    ...(prometheus.signsWithAws ? { passEnvPrefixes: ['AWS_'] } : {}),
     dirs: [storage],
     readinessUrl: `${base}/-/ready`,
     livenessUrl: `${base}/-/healthy`,
@@ -186,6 +189,8 @@ function grafanaSpec(s: ComponentSettings): ComponentSpec {
       ...(grafana.extraArgs ?? []),
     ],
     cwd: grafana.homePath,
+    // GF_* variables configure Grafana itself (GF_SECURITY_ADMIN_PASSWORD from an ECS secret, say).
+    passEnvPrefixes: ['GF_'],
     dirs: [data],
     readinessUrl: `${base}/api/health`,
     livenessUrl: `${base}/api/health`,

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -155,6 +155,18 @@ describe('ecs-appliance run, end to end', { timeout: 120_000 }, () => {
     assert.ok(body.config.applied, 'a bundle is applied');
     assert.equal(body.config.applied.fromCache, false);
     assert.equal(body.identity.cluster, OWN_CLUSTER);
+  });
+
+  it("runs every child without the supervisor's secrets in its environment", async () => {
+    for (const component of (await status()).components) {
+      const environ = (await readFile(`/proc/${component.pid}/environ`, 'utf8')).split('\0');
+      const names = environ.map((entry) => entry.slice(0, entry.indexOf('=')));
+      assert.ok(names.includes('PATH'), `${component.name} has PATH`);
+      for (const secret of ['AWS_SECRET_ACCESS_KEY', 'AWS_ACCESS_KEY_ID', 'GF_SECURITY_ADMIN_PASSWORD']) {
+        if (component.name === 'grafana' && secret.startsWith('GF_')) continue;
+        assert.ok(!names.includes(secret), `${component.name} does not see ${secret}`);
+      }
+    }
   });
 
   it("gives Prometheus its share of the container's memory as GOMEMLIMIT, and says which versions run", async () => {

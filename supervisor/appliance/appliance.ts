@@ -297,6 +297,9 @@ export class Appliance {
     } catch (error) {
       const described = describeApplyError(error);
       this.#lastFailure = { ...described, at: new Date().toISOString(), version: bundle.version, source: bundle.source };
+      // A bundle refused for what it says stays refused until it changes; one that could not be
+      // applied for a reason outside it (a full disk) is fetched and applied again at the next poll.
+      if (isResourceFailure(error) && this.#poller?.version === bundle.version) this.#poller.version = this.#applied?.version;
       this.#metrics.reloads.inc({ result: 'failure' });
       this.#metrics.lastApplySuccess.set(0);
       this.#log.error(
@@ -356,4 +359,14 @@ export class Appliance {
       launchType: identity.launchType ?? null,
     };
   }
+}
+
+/** Errors of the machine rather than the bundle: out of disk, quota or file handles, a read-only or failing disk. */
+const RESOURCE_ERRORS = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EIO', 'EMFILE', 'ENFILE', 'ENOMEM']);
+
+function isResourceFailure(error: unknown): boolean {
+  for (let cause: unknown = error; cause instanceof Error; cause = cause.cause) {
+    if (RESOURCE_ERRORS.has((cause as NodeJS.ErrnoException).code ?? '')) return true;
+  }
+  return false;
 }

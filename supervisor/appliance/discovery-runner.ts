@@ -86,6 +86,7 @@ export class DiscoveryRunner {
         tasks: c.tasks.length,
         lastSuccess: c.lastSuccess ?? null,
         lastError: c.lastError ?? null,
+        writeError: c.writeError ?? null,
         heldDrop: c.heldDrop ?? null,
       })),
     };

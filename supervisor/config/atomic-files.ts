@@ -10,8 +10,13 @@ export async function writeTree(dir: string, files: ReadonlyMap<string, string |
   await mkdir(dir, { recursive: true, mode: 0o700 });
   for (const [relative, content] of files) {
     const target = join(dir, ...relative.split('/'));
-    await mkdir(dirname(target), { recursive: true, mode: 0o700 });
-    await writeFile(target, content, { mode: 0o600 });
+    try {
+      await mkdir(dirname(target), { recursive: true, mode: 0o700 });
+      await writeFile(target, content, { mode: 0o600 });
+    } catch (error) {
+      // fs errors from writing (ENOSPC) do not say which file.
+      throw new Error(`cannot write ${target}: ${(error as Error).message}`, { cause: error });
+    }
   }
 }
 

@@ -14,6 +14,7 @@ export class DiscoveryMetrics {
   readonly lastSuccess: Gauge<ClusterLabel>;
   readonly clusterFailures: Counter<ClusterLabel>;
   readonly heldDrops: Counter<'cluster'>;
+  readonly writeFailures: Counter<ClusterLabel>;
   readonly cycleDuration: Histogram;
 
   constructor(registry: Registry) {
@@ -33,6 +34,7 @@ export class DiscoveryMetrics {
     this.skippedEndpoints = clusterGauge('skipped_endpoints', 'Endpoints that containers asked for but could not be made targets (see discover --explain).');
     this.lastSuccess = clusterGauge('last_success_timestamp_seconds', 'When each cluster was last discovered without error.');
     this.clusterFailures = counter('cluster_failures_total', 'Cycles in which a cluster kept its last good targets because an AWS call failed.', CLUSTER_LABELS);
+    this.writeFailures = counter('write_failures_total', "Cycles in which a cluster's target file could not be written (a full disk); the targets gauge keeps counting what was last written.", CLUSTER_LABELS);
     this.heldDrops = counter('held_drops_total', 'Cycles in which a large drop of targets was held back until the next cycle confirmed it.', ['cluster']);
     this.cycleDuration = new Histogram({
       name: `${PREFIX}cycle_duration_seconds`,

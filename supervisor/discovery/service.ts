@@ -44,6 +44,8 @@ export interface ClusterStatus {
   skippedEndpoints: number;
   lastSuccess?: string;
   lastError?: string;
+  /** Why the cluster's target file could not be written; it is tried again every cycle. */
+  writeError?: string;
   heldDrop?: number;
   tasks: TaskDecision[];
 }
@@ -270,9 +272,21 @@ export class DiscoveryService {
       else delete status.heldDrop;
     }
     for (const [key, targets] of change.publish) {
-      await this.directory.write(key, targets);
+      const status = this.status.get(key);
+      try {
+        await this.directory.write(key, targets);
+      } catch (error) {
+        const message = describeError(error);
+        this.log.error({ cluster: key, error: message }, 'cannot write the target file; Prometheus keeps the last one written, and the next cycle tries again');
+        if (status) {
+          status.writeError = message;
+          this.metrics.writeFailures.inc(labelsOf(status));
+        }
+        continue;
+      }
+      this.store.confirm(key, targets);
+      if (status) delete status.writeError;
       if (targets === null) {
-        const status = this.status.get(key);
         if (status) this.metrics.targets.remove(labelsOf(status));
         this.status.delete(key);
         this.computed.delete(key);

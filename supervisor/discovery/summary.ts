@@ -6,7 +6,7 @@ export async function cycleSummary(report: CycleReport, registry: Registry, outD
   const lines = [`discovery cycle: ${report.durationSeconds.toFixed(2)} s, target files in ${outDir}`];
   for (const c of [...report.clusters].sort((a, b) => a.key.localeCompare(b.key))) {
     const state = c.lastError ? `  FAILING, kept last good: ${c.lastError}` : '';
-    const held = c.heldDrop ? `  (drop of ${c.heldDrop} held)` : '';
+    const held = `${c.heldDrop ? `  (drop of ${c.heldDrop} held)` : ''}${c.writeError ? `  NOT WRITTEN: ${c.writeError}` : ''}`;
     const skipped = c.skippedEndpoints ? `  ${c.skippedEndpoints} endpoints skipped (see --explain)` : '';
     lines.push(`  ${c.accountId}/${c.region}/${c.cluster}: ${c.targets} targets${skipped}${held}${state}`);
   }

@@ -26,10 +26,10 @@ export interface FileSdGroup {
  * A fake AWS on loopback and a discovery service pointed at it through the standard environment
  * variables, as a user would point it at LocalStack: the real SDK clients do the talking.
  */
-export async function startHarness(world: unknown, settings: DiscoverySettingsInput = {}, fakeOptions: { latencyMs?: number } = {}): Promise<Harness> {
-  const aws = await startFakeAws({ world, ...fakeOptions });
+export async function startHarness(world: unknown, settings: DiscoverySettingsInput = {}, fakeOptions: { latencyMs?: number; outDir?: string } = {}): Promise<Harness> {
+  const aws = await startFakeAws({ world, ...(fakeOptions.latencyMs !== undefined ? { latencyMs: fakeOptions.latencyMs } : {}) });
   Object.assign(process.env, aws.env);
-  const outDir = await mkdtemp(path.join(tmpdir(), 'discovery-test-'));
+  const outDir = fakeOptions.outDir ?? (await mkdtemp(path.join(tmpdir(), 'discovery-test-')));
   const registry = new Registry();
   const service = new DiscoveryService({
     settings: discoverySettingsSchema.parse(settings),

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
-import { readFile, readdir } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { execa } from 'execa';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { DiscoveryService } from '../../supervisor/discovery/service.ts';
@@ -87,6 +89,39 @@ describe('discovery never loses targets', () => {
     assert.equal(report.nothingDiscovered, true);
     assert.match(report.scopeErrors[0]!.error, /UnrecognizedClientException/);
     assert.deepEqual(await Promise.all([rawFile('alpha'), rawFile('beta')]), before);
+  });
+
+  it('a full disk: the file stays as it was, /status and a metric say it is not written, and the next cycle with space writes it', async () => {
+    const mountPoint = await mkdtemp(path.join(tmpdir(), 'full-disk-'));
+    await execa('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', mountPoint]);
+    const full = await startHarness(twoClusters(), { maxDropRatio: 0.5 }, { outDir: mountPoint });
+    try {
+      await full.service.runCycle();
+      const alphaFile = path.join(mountPoint, fileOf('alpha'));
+      const before = await readFile(alphaFile, 'utf8');
+      // Fill the disk, then give alpha a fifth task.
+      await execa('dd', ['if=/dev/zero', `of=${path.join(mountPoint, 'filler')}`, 'bs=4k'], { reject: false });
+      full.aws.world.addTask({ cluster: 'alpha' }, task(5, '10.1.0.5'));
+
+      const report = await full.service.runCycle();
+      const alpha = report.clusters.find((c) => c.cluster === 'alpha')!;
+      assert.equal(await readFile(alphaFile, 'utf8'), before, 'the last file written stays whole');
+      assert.match(alpha.writeError ?? '', new RegExp(`cannot write ${alphaFile.replace(/[.]/g, '\\.')}: ENOSPC`));
+      assert.equal(alpha.targets, 4, 'the count is what Prometheus reads, not what could not be written');
+      assert.match(await full.registry.metrics(), /ecs_appliance_discovery_write_failures_total\{account="111111111111",region="us-east-1",cluster="alpha"\} 1/);
+      const again = await full.service.runCycle();
+      assert.match(again.clusters.find((c) => c.cluster === 'alpha')!.writeError ?? '', /ENOSPC/, 'retried, and still failing while the disk is full');
+
+      await rm(path.join(mountPoint, 'filler'));
+      const recovered = await full.service.runCycle();
+      const alphaNow = recovered.clusters.find((c) => c.cluster === 'alpha')!;
+      assert.equal(alphaNow.writeError, undefined);
+      assert.equal(alphaNow.targets, 5);
+      assert.equal(JSON.parse(await readFile(alphaFile, 'utf8')).length, 5);
+    } finally {
+      await execa('umount', [mountPoint], { reject: false });
+      await full.close();
+    }
   });
 
   it('a drop of more than the allowed share is held for one cycle, then applied when confirmed', async () => {

@@ -7,20 +7,18 @@ import path from 'node:path';
  */
 export async function writeFileAtomic(file: string, content: string): Promise<void> {
   const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
-  const handle = await open(temp, 'w', 0o644);
   try {
-    await handle.writeFile(content);
-    await handle.sync();
-  } catch (error) {
-    await handle.close();
-    await rm(temp, { force: true });
-    throw error;
-  }
-  await handle.close();
-  try {
+    const handle = await open(temp, 'w', 0o644);
+    try {
+      await handle.writeFile(content);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await rename(temp, file);
   } catch (error) {
     await rm(temp, { force: true });
-    throw error;
+    // fs errors from a file handle (ENOSPC on write) do not say which file.
+    throw new Error(`cannot write ${file}: ${(error as Error).message}`, { cause: error });
   }
 }

@@ -21,7 +21,10 @@ export type ClusterOutcome =
   | { key: string; gone: true };
 
 export interface StoreChange {
-  /** Clusters whose published targets changed: the new ones, or null to remove the file. */
+  /**
+   * Clusters whose targets are to change: the new ones, or null to remove the file. They count as
+   * published only once confirm() says the file was written.
+   */
   publish: Map<string, PublishedTargets | null>;
   /** Clusters whose drop was held back this cycle, with how many targets it would have removed. */
   held: Map<string, number>;
@@ -74,15 +77,19 @@ export class TargetStore {
         continue;
       }
       this.pendingDrop.delete(outcome.key);
-      if (next === undefined) {
-        this.published.delete(outcome.key);
-        change.publish.set(outcome.key, null);
-      } else if (previous?.digest !== next.digest) {
-        this.published.set(outcome.key, { digest: next.digest, identities: next.identities });
-        change.publish.set(outcome.key, next);
-      }
+      if (next === undefined) change.publish.set(outcome.key, null);
+      else if (previous?.digest !== next.digest) change.publish.set(outcome.key, next);
     }
     return change;
+  }
+
+  /**
+   * Records a cluster's file as written (or removed). Until then the store keeps what was there
+   * before, so a write that failed (a full disk) differs from the store next cycle and is tried again.
+   */
+  confirm(key: string, targets: PublishedTargets | null): void {
+    if (targets === null) this.published.delete(key);
+    else this.published.set(key, { digest: targets.digest, identities: targets.identities });
   }
 }
 

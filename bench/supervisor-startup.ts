@@ -34,6 +34,8 @@ const { values } = parseArgs({
     clusters: { type: 'string', default: '10' },
     'idle-seconds': { type: 'string', default: '30' },
     'skip-build': { type: 'boolean', default: false },
+    /** Seconds of the faulted phase: discovery every 5 s while some clusters hang and others are throttled. */
+    'fault-seconds': { type: 'string', default: '120' },
     /** Node flags for the supervisor; the default is what docker/Dockerfile's ENTRYPOINT uses. */
     'node-flags': { type: 'string', default: '--optimize-for-size' },
   },
@@ -67,9 +69,9 @@ async function until<T>(what: string, timeoutMs: number, intervalMs: number, che
   throw new Error(`${what}: not within ${timeoutMs} ms`);
 }
 
-function bundle(ports: Record<string, number>, revision: string): string {
+function bundle(ports: Record<string, number>, revision: string, discoveryInterval = '30s'): string {
   return `discovery:
-  interval: 30s
+  interval: ${discoveryInterval}
 prometheus:
   scrapeInterval: 60s
   scrapeTimeout: 2s
@@ -111,8 +113,18 @@ try {
     say(`\n== ${set.name}: ${versions} ==`);
     results[set.name] = { versions, ...(await measure(set.binaries)) };
   }
-} finally {
+} catch (error) {
   await aws.stop();
+  throw error;
+}
+
+if (programSets[0]) {
+  say(`\n== faulted: ${programSets[0].name} programs, discovery every 5 s while cluster-1 and cluster-2 hang and cluster-3 and cluster-4 are throttled, ${values['fault-seconds']} s ==`);
+  try {
+    results.faulted = await measureUnderFaults(programSets[0].binaries);
+  } finally {
+    await aws.stop();
+  }
 }
 
 const figures = ['cold_start_seconds', 'idle_rss_mb', 'prometheus_rss_mb', 'config_apply_seconds', 'idle_cpu_percent', 'stop_seconds'];
@@ -136,25 +148,7 @@ async function measure(binaries: PrometheusFamily): Promise<Record<string, unkno
   const getJson = async <T>(path: string): Promise<T> => (await fetch(`${admin}${path}`, { signal: AbortSignal.timeout(2_000) })).json() as Promise<T>;
 
   const started = performance.now();
-  const nodeFlags = values['node-flags'].split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeFlags, join(REPO_ROOT, 'dist/supervisor/cli.js'), 'run'], {
-    cwd: REPO_ROOT,
-    env: {
-      PATH: process.env.PATH,
-      ...aws.env,
-      CONFIG_LOCATION: 's3://bench/appliance.yml',
-      APPLIANCE_DATA_DIR: dataDir,
-      APPLIANCE_ADMIN_ADDR: `127.0.0.1:${ports.admin}`,
-      APPLIANCE_DISABLE: 'grafana',
-      PROMETHEUS_BIN: binaries.prometheus,
-      PROMTOOL_BIN: binaries.promtool,
-      ALERTMANAGER_BIN: binaries.alertmanager,
-      AMTOOL_BIN: binaries.amtool,
-      NODE_EXPORTER_BIN: binaries.nodeExporter,
-      NODE_ENV: 'production',
-    },
-    stdio: ['ignore', 'ignore', 'ignore'],
-  });
+  const child = spawnAppliance(binaries, ports, dataDir);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const pid = child.pid!;
 
@@ -232,6 +226,81 @@ async function measure(binaries: PrometheusFamily): Promise<Record<string, unkno
       child.kill('SIGKILL');
       await exited;
     }
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** The compiled appliance, as the image runs it, against the fake AWS and the bench bucket. */
+function spawnAppliance(binaries: PrometheusFamily, ports: Record<string, number>, dataDir: string) {
+  const nodeFlags = values['node-flags'].split(' ').filter(Boolean);
+  return spawn(process.execPath, [...nodeFlags, join(REPO_ROOT, 'dist/supervisor/cli.js'), 'run'], {
+    cwd: REPO_ROOT,
+    env: {
+      PATH: process.env.PATH,
+      ...aws.env,
+      CONFIG_LOCATION: 's3://bench/appliance.yml',
+      APPLIANCE_DATA_DIR: dataDir,
+      APPLIANCE_ADMIN_ADDR: `127.0.0.1:${ports.admin}`,
+      APPLIANCE_DISABLE: 'grafana',
+      PROMETHEUS_BIN: binaries.prometheus,
+      PROMTOOL_BIN: binaries.promtool,
+      ALERTMANAGER_BIN: binaries.alertmanager,
+      AMTOOL_BIN: binaries.amtool,
+      NODE_EXPORTER_BIN: binaries.nodeExporter,
+      NODE_ENV: 'production',
+    },
+    stdio: ['ignore', 'ignore', 'ignore'],
+  });
+}
+
+/**
+ * The red-team case: discovery every 5 s while two clusters' DescribeTasks never answer (the
+ * client's 10 s timeout ends each call) and two more are throttled. Samples the supervisor's RSS
+ * and heap all along, so growth shows as the difference between the first and last quarter.
+ */
+async function measureUnderFaults(binaries: PrometheusFamily): Promise<Record<string, unknown>> {
+  const ports = { prometheus: await freePort(), alertmanager: await freePort(), nodeExporter: await freePort(), admin: await freePort() };
+  aws.s3.putObject('bench', 'appliance.yml', bundle(ports, '1', '5s'));
+  const dataDir = await mkdtemp(join(tmpdir(), 'bench-supervisor-faults-'));
+  const admin = `http://127.0.0.1:${ports.admin}`;
+  const child = spawnAppliance(binaries, ports, dataDir);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const faults = [
+    ...['cluster-1', 'cluster-2'].map((cluster) => aws.faults.add({ service: 'ecs', operation: 'DescribeTasks', cluster, kind: 'hang' })),
+    ...['cluster-3', 'cluster-4'].map((cluster) => aws.faults.add({ service: 'ecs', cluster, kind: 'throttle' })),
+  ];
+  try {
+    await until('/readyz 200', 60_000, 20, async () => ((await fetch(`${admin}/readyz`)).ok ? true : undefined));
+    const samples: number[] = [];
+    const started = performance.now();
+    const seconds = Number(values['fault-seconds']);
+    while (performance.now() - started < seconds * 1000) {
+      samples.push(await rssMb(child.pid!));
+      await sleep(1_000);
+    }
+    const metrics = await (await fetch(`${admin}/metrics`)).text();
+    const cycles = Number(/^ecs_appliance_discovery_cycle_duration_seconds_count (\S+)/m.exec(metrics)?.[1]);
+    const heapUsed = Number(/^nodejs_heap_size_used_bytes (\S+)/m.exec(metrics)?.[1]) / 1024 / 1024;
+    const quarter = Math.max(1, Math.floor(samples.length / 4));
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const growth = mean(samples.slice(-quarter)) - mean(samples.slice(0, quarter));
+    const result = {
+      rss_min_mb: Number(Math.min(...samples).toFixed(1)),
+      rss_max_mb: Number(Math.max(...samples).toFixed(1)),
+      rss_growth_mb: Number(growth.toFixed(1)),
+      heap_used_mb: Number(heapUsed.toFixed(1)),
+      discovery_cycles: cycles,
+      hung_calls: faults[0]!.hits + faults[1]!.hits,
+      throttled_calls: faults[2]!.hits + faults[3]!.hits,
+    };
+    say(`under faults over ${seconds} s: RSS ${result.rss_min_mb}–${result.rss_max_mb} MB, ${result.rss_growth_mb} MB from the first to the last quarter; heap used ${result.heap_used_mb} MB; ${cycles} discovery cycles, ${result.hung_calls} hung and ${result.throttled_calls} throttled calls`);
+    return result;
+  } finally {
+    for (const fault of faults) fault.remove();
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    await exited;
+    clearTimeout(timer);
     await rm(dataDir, { recursive: true, force: true });
   }
 }

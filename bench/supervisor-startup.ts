@@ -36,6 +36,8 @@ const { values } = parseArgs({
     'skip-build': { type: 'boolean', default: false },
     /** Seconds of the faulted phase: discovery every 5 s while some clusters hang and others are throttled. */
     'fault-seconds': { type: 'string', default: '120' },
+    /** Only the faulted phase. */
+    'only-faults': { type: 'boolean', default: false },
     /** Node flags for the supervisor; the default is what docker/Dockerfile's ENTRYPOINT uses. */
     'node-flags': { type: 'string', default: '--optimize-for-size' },
   },
@@ -108,7 +110,7 @@ if (programSets.length === 0) throw new Error('neither the shipped versions (doc
 
 const results: Record<string, Record<string, unknown>> = {};
 try {
-  for (const set of programSets) {
+  for (const set of values['only-faults'] ? [] : programSets) {
     const versions = describeVersions(await versionsOf(set.binaries));
     say(`\n== ${set.name}: ${versions} ==`);
     results[set.name] = { versions, ...(await measure(set.binaries)) };

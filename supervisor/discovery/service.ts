@@ -3,7 +3,7 @@ import type { Registry } from 'prom-client';
 import { parseDuration } from '../duration.ts';
 import type { Logger } from '../log.ts';
 import { mapLimited } from './aws/batching.ts';
-import { createScopeClients, type ScopeClients } from './aws/clients.ts';
+import { createScopeClients } from './aws/clients.ts';
 import { ScopeFetcher, type ClusterRef } from './aws/scope-fetcher.ts';
 import { DiscoveryMetrics } from './metrics.ts';
 import { optInMatchers } from './optin/matchers.ts';
@@ -29,8 +29,6 @@ export interface DiscoveryServiceOptions {
   /** Prometheus's scrape timeout for the discovered job; shorter per-target intervals cap it. */
   defaultScrapeTimeout?: string;
   requestTimeoutMs?: number;
-  /** For tests: clients built another way (the default builds SDK clients per scope). */
-  clientsFor?: (scope: Scope, metrics: DiscoveryMetrics) => ScopeClients;
 }
 
 /** What one cluster looked like after the last cycle: for /status, --explain and the metrics. */
@@ -173,15 +171,13 @@ export class DiscoveryService {
   }
 
   private async createFetcher(scope: Scope): Promise<ScopeFetcher> {
-    const clients =
-      this.options.clientsFor?.(scope, this.metrics) ??
-      (await createScopeClients({
-        region: scope.region,
-        ...(scope.roleArn ? { roleArn: scope.roleArn } : {}),
-        ...(scope.externalId ? { externalId: scope.externalId } : {}),
-        metrics: this.metrics,
-        requestTimeoutMs: this.options.requestTimeoutMs ?? 10_000,
-      }));
+    const clients = await createScopeClients({
+      region: scope.region,
+      ...(scope.roleArn ? { roleArn: scope.roleArn } : {}),
+      ...(scope.externalId ? { externalId: scope.externalId } : {}),
+      metrics: this.metrics,
+      requestTimeoutMs: this.options.requestTimeoutMs ?? 10_000,
+    });
     return new ScopeFetcher({
       region: scope.region,
       clients,

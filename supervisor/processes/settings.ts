@@ -21,13 +21,6 @@ export const defaultBinaries: Binaries = {
   nodeExporter: '/usr/bin/prometheus-node-exporter',
 };
 
-export const defaultPorts: Record<ComponentName, number> = {
-  prometheus: 9090,
-  alertmanager: 9093,
-  grafana: 3000,
-  'node-exporter': 9100,
-};
-
 export const defaultDataDir = '/var/lib/ecs-appliance';
 
 /** Process-level settings the environment controls; the bundle may switch components off too. */

@@ -1,5 +1,4 @@
 import type { Registry } from 'prom-client';
-import type { AdminRegistry } from '../admin/admin-server.ts';
 import type { Logger } from '../log.ts';
 import type { ComponentSpec } from './component.ts';
 import { ComponentProcess, type ComponentStatus, type ProcessTimings, type StopOutcome } from './component-process.ts';
@@ -102,13 +101,6 @@ export class Supervisor {
       .filter((component) => !component.ready)
       .map((component) => `${component.name} is not ready (${component.state}${component.lastError ? `; last error: ${component.lastError}` : ''})`);
     return { ready: reasons.length === 0, reasons };
-  }
-
-  /** Publish health, readiness and the `components` status section on the admin endpoint. */
-  registerWith(admin: AdminRegistry): void {
-    admin.registerHealth('components', () => this.health());
-    admin.registerReadiness('components', () => this.readiness());
-    admin.registerStatus('components', () => this.status());
   }
 
   status(): ComponentStatus[] {

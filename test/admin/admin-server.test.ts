@@ -35,7 +35,9 @@ describe('the admin endpoint', () => {
     const { logger } = capturingLogger();
     const supervisor = new Supervisor({ specs, logger, registry, timings: fastTimings });
     const admin = new AdminServer({ registry, logger });
-    supervisor.registerWith(admin);
+    admin.registerHealth('components', () => supervisor.health());
+    admin.registerReadiness('components', () => supervisor.readiness());
+    admin.registerStatus('components', () => supervisor.status());
     const { host, port } = await admin.listen('127.0.0.1:0');
     cleanups.push(() => supervisor.stop(2_000), () => admin.close());
     supervisor.start();

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { AwsError, type AuthFailure, type CallContext, type ParsedCall, type RawRequest, type RawResponse, type ServiceProtocol } from './protocol.ts';
+import { AwsError, type AuthFailure, type ParsedCall, type RawRequest, type RawResponse, type ServiceProtocol } from './protocol.ts';
 import type { S3Object, S3Store } from './s3-store.ts';
 import { el, node } from './xml.ts';
 

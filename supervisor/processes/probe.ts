@@ -1,3 +1,5 @@
+import { describeNetworkError } from '../net-errors.ts';
+
 export interface ProbeResult {
   ok: boolean;
   /** HTTP status, or the network error, for the log and /status when the probe fails. */
@@ -11,15 +13,6 @@ export async function probeHttp(url: string, timeoutMs: number): Promise<ProbeRe
     await response.body?.cancel();
     return { ok: response.status >= 200 && response.status < 300, detail: `HTTP ${response.status}` };
   } catch (error) {
-    return { ok: false, detail: describeFetchError(error) };
+    return { ok: false, detail: describeNetworkError(error) };
   }
-}
-
-/** fetch() hides the useful part (ECONNREFUSED, timeout) in `cause`. */
-export function describeFetchError(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  if (error.name === 'TimeoutError') return 'timed out';
-  const cause = (error as Error & { cause?: unknown }).cause;
-  if (cause instanceof Error) return (cause as Error & { code?: string }).code ?? cause.message;
-  return error.message;
 }

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ReloadMethod } from './component.ts';
 import { readSample } from './metrics-text.ts';
-import { describeFetchError } from './probe.ts';
+import { describeNetworkError } from '../net-errors.ts';
 
 export interface ReloadResult {
   ok: boolean;
@@ -53,7 +53,7 @@ export async function reloadBySignal(
   try {
     before = await readReloadGauges(method, probeTimeout);
   } catch (error) {
-    return { ok: false, error: `cannot read reload state before reloading: ${describeFetchError(error)}` };
+    return { ok: false, error: `cannot read reload state before reloading: ${describeNetworkError(error)}` };
   }
   if (before.timestamp === undefined) {
     return { ok: false, error: `${method.metricsUrl} does not expose ${method.timestampGauge}` };
@@ -67,7 +67,7 @@ export async function reloadBySignal(
     try {
       now = await readReloadGauges(method, probeTimeout);
     } catch (error) {
-      lastProblem = describeFetchError(error);
+      lastProblem = describeNetworkError(error);
       continue;
     }
     if (now.success === 1 && now.timestamp !== undefined && now.timestamp > before.timestamp) return { ok: true };
@@ -86,7 +86,7 @@ export async function reloadByHttp(method: Extract<ReloadMethod, { kind: 'http' 
       await response.body?.cancel();
       if (!response.ok) return { ok: false, error: `POST ${url} answered HTTP ${response.status}` };
     } catch (error) {
-      return { ok: false, error: `POST ${url} failed: ${describeFetchError(error)}` };
+      return { ok: false, error: `POST ${url} failed: ${describeNetworkError(error)}` };
     }
   }
   return { ok: true };

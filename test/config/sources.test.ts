@@ -15,6 +15,7 @@ import { createBundleSource } from '../../supervisor/config/sources/create-sourc
 import { httpBundleSource } from '../../supervisor/config/sources/http-source.ts';
 import { s3ClientFromEnvironment } from '../../supervisor/config/sources/s3-source.ts';
 import { startFakeAws, type FakeAws } from '../fake-aws/index.ts';
+import { freePort } from '../processes/free-port.ts';
 
 function bundleOf(result: FetchResult): Bundle {
   assert.equal(result.unchanged, false, 'expected a new bundle');
@@ -184,6 +185,18 @@ describe('https:// sources under hostile servers', () => {
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await new Promise<void>((resolve) => plain.close(() => resolve()));
+  });
+
+  it('says what went wrong on the network, not "fetch failed"', async () => {
+    const closed = `http://127.0.0.1:${await freePort()}`;
+    await assert.rejects(httpBundleSource(`${closed}/appliance.yml`, { allowHttp: true }).fetch(), /127\.0\.0\.1:\d+\/appliance\.yml: connection refused \(ECONNREFUSED\)/);
+    await assert.rejects(httpBundleSource('http://no-such-host.invalid/appliance.yml', { allowHttp: true }).fetch(), /no-such-host\.invalid\/appliance\.yml: name (not found \(ENOTFOUND\)|lookup failed for now \(EAI_AGAIN\))/);
+    const s3 = new S3Client({ endpoint: closed, forcePathStyle: true, region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, maxAttempts: 1 });
+    try {
+      await assert.rejects(createBundleSource({ kind: 's3', bucket: 'b', key: 'appliance.yml' }, { env: {}, s3Client: s3 }).fetch(), /^Error: s3:\/\/b\/appliance\.yml: connection refused \(ECONNREFUSED\)$/);
+    } finally {
+      s3.destroy();
+    }
   });
 
   it('fails a server that never answers after the deadline, as a counted failure', async () => {

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { describeNetworkError } from '../../net-errors.ts';
 import { assertFileSize, contentVersion, isSingleFileName, readWithinLimit } from '../bundle.ts';
 import type { BundleSource, FetchResult } from '../source.ts';
 
@@ -24,7 +25,12 @@ export function httpBundleSource(url: string, options: { allowHttp?: boolean } =
       let target = url;
       let response: Response;
       for (let redirects = 0; ; redirects++) {
-        response = await fetch(target, { headers, redirect: 'manual', ...(signal ? { signal } : {}) });
+        try {
+          response = await fetch(target, { headers, redirect: 'manual', ...(signal ? { signal } : {}) });
+        } catch (error) {
+          if (signal?.aborted) throw signal.reason;
+          throw new Error(`${target}: ${describeNetworkError(error)}`, { cause: error });
+        }
         const location = response.status >= 300 && response.status < 400 && response.status !== 304 ? response.headers.get('location') : null;
         if (location === null) break;
         await response.body?.cancel();

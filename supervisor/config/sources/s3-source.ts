@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { GetObjectCommand, ListObjectsV2Command, S3Client, type GetObjectCommandOutput } from '@aws-sdk/client-s3';
 import { assertFileCount, assertFileSize, contentVersion, folderMainFile, isFolderBundlePath, isSingleFileName, readWithinLimit, type Bundle } from '../bundle.ts';
+import { describeNetworkError } from '../../net-errors.ts';
 import type { Environment } from '../env-substitution.ts';
 import type { BundleSource, FetchResult } from '../source.ts';
 
@@ -127,8 +128,12 @@ function statusOf(error: unknown): number | undefined {
 }
 
 function describeS3Error(what: string, error: unknown): Error {
+  const status = statusOf(error);
+  // No HTTP status: S3 was never reached (refused, name not found, TLS) and Node's error says why.
+  if (status === undefined && error instanceof Error && (error.name === 'Error' || error.name === 'TimeoutError')) {
+    return new Error(`${what}: ${describeNetworkError(error)}`, { cause: error });
+  }
   const name = (error as { name?: string } | undefined)?.name ?? 'Error';
   const message = error instanceof Error ? error.message : String(error);
-  const status = statusOf(error);
   return new Error(`${what}: ${name}${status ? ` (HTTP ${status})` : ''}: ${message}`, { cause: error });
 }

@@ -5,6 +5,7 @@ import { ConfigError, type ConfigIssue } from './errors.ts';
 import { substituteEnvironment, type Environment } from './env-substitution.ts';
 import { parseYamlDocument, parseYamlFile } from './yaml-file.ts';
 import type { Bundle } from './bundle.ts';
+import type { Document, LineCounter } from 'yaml';
 
 export interface BundleFile {
   /** File name inside its folder, e.g. `ecs.yml`; also the name it is written under. */
@@ -76,7 +77,7 @@ export function parseApplianceConfig(file: string, source: string, env: Environm
   for (const secret of substituteEnvironment(file, document, lineCounter, env).secrets) registerSecret(secret);
   const data: unknown = document.toJS({ maxAliasCount: 100 }) ?? {};
   const result = applianceConfigSchema.safeParse(data, { error: applianceErrorMap });
-  if (!result.success) throw new ConfigError(toConfigIssues(file, result.error));
+  if (!result.success) throw new ConfigError(toConfigIssues(file, result.error, (path) => positionOf(document, lineCounter, path)));
   registerSecret(result.data.grafana.adminPassword);
   return result.data;
 }
@@ -148,4 +149,16 @@ function checkDashboard(file: string, source: string): void {
   if (typeof data !== 'object' || data === null || Array.isArray(data) || typeof (data as { title?: unknown }).title !== 'string') {
     throw new ConfigError([{ file, path: 'title', message: 'expected a Grafana dashboard: a JSON object with a title' }]);
   }
+}
+
+/** The line and column of the node at `path`, or of its nearest ancestor the file has (a missing key). */
+function positionOf(document: Document, lineCounter: LineCounter, path: readonly PropertyKey[]): { line: number; column: number } | undefined {
+  for (let length = path.length; length > 0; length--) {
+    const node = document.getIn(path.slice(0, length) as (string | number)[], true) as { range?: [number, number, number] } | undefined;
+    if (node?.range) {
+      const { line, col } = lineCounter.linePos(node.range[0]);
+      return { line, column: col };
+    }
+  }
+  return undefined;
 }

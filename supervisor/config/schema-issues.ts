@@ -31,13 +31,17 @@ export function applianceErrorMap(issue: RawIssue): string | undefined {
 }
 
 /** Turns zod's issues into ConfigIssues for `file`, one per unknown key. */
-export function toConfigIssues(file: string, error: z.ZodError): ConfigIssue[] {
+/** Where in the file a key path is: its line and column, when the file has it. */
+export type Locate = (path: readonly PropertyKey[]) => { line: number; column: number } | undefined;
+
+export function toConfigIssues(file: string, error: z.ZodError, locate: Locate = () => undefined): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
+  const add = (path: readonly PropertyKey[], message: string) => issues.push({ file, ...locate(path), path: formatPath(path), message });
   for (const issue of error.issues) {
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) issues.push({ file, path: formatPath([...issue.path, key]), message: `unknown key; ${issue.message}` });
+      for (const key of issue.keys) add([...issue.path, key], `unknown key; ${issue.message}`);
     } else {
-      issues.push({ file, path: formatPath(issue.path), message: issue.message });
+      add(issue.path, issue.message);
     }
   }
   return issues;

@@ -149,6 +149,23 @@ export const applianceConfigSchema = z.strictObject({
     .prefault({}),
   /** Target labels added to the appliance's own scrape jobs (prometheus, alertmanager, node, ecs-appliance). */
   selfLabels: labelSet.default({}),
+}).superRefine((config, ctx) => {
+  // Two listeners on one port pass every per-field check and then fail at start: one of them cannot bind.
+  const listeners: Array<[path: (string | number)[], port: number, on: boolean]> = [
+    [['listen', 'prometheus'], config.listen.prometheus, config.components.prometheus],
+    [['listen', 'alertmanager'], config.listen.alertmanager, config.components.alertmanager],
+    [['listen', 'grafana'], config.listen.grafana, config.components.grafana],
+    [['listen', 'nodeExporter'], config.listen.nodeExporter, config.components.nodeExporter],
+    [['listen', 'admin'], config.listen.admin, true],
+    [['amp', 'proxyPort'], config.amp?.proxyPort ?? 0, config.amp !== undefined],
+  ];
+  const taken = new Map<number, string>();
+  for (const [path, port, on] of listeners) {
+    if (!on) continue;
+    const other = taken.get(port);
+    if (other) ctx.addIssue({ code: 'custom', path, message: `port ${port} is also ${other}'s; each listener needs its own port` });
+    else taken.set(port, path.join('.'));
+  }
 });
 
 export type ApplianceConfig = z.infer<typeof applianceConfigSchema>;

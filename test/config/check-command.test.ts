@@ -64,7 +64,7 @@ describe('ecs-appliance check / render', () => {
   it('prints schema errors and missing variables by file and path', async () => {
     const schema = await cli(['check', join(dir, 'bad-schema.yml')]);
     assert.equal(schema.code, 1);
-    assert.equal(schema.stderr.trim(), 'bad-schema.yml: discovery.rules[0].endpoints[0].port: expected a number from 1 to 65535, got 0');
+    assert.equal(schema.stderr.trim(), 'bad-schema.yml:3:53: discovery.rules[0].endpoints[0].port: expected a number from 1 to 65535, got 0');
     const env = await cli(['check', join(dir, 'needs-env.yml')]);
     assert.equal(env.code, 1);
     assert.equal(env.stderr.trim(), 'needs-env.yml:2:18: grafana.adminPassword: environment variable GRAFANA_ADMIN_PASSWORD is not set');

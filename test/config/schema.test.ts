@@ -26,6 +26,15 @@ describe('appliance.yml schema', () => {
     assert.equal(config.alertmanager.route.receiver, 'default');
   });
 
+  it('refuses two listeners on one port, naming both, and lets a switched-off component share', () => {
+    const errors = errorsOf('listen: { alertmanager: 9090 }\namp: { workspaceId: ws-1, region: eu-west-1, proxyPort: 9901 }\n');
+    assert.deepEqual(errors, [
+      "appliance.yml:1:25: listen.alertmanager: port 9090 is also listen.prometheus's; each listener needs its own port",
+      "appliance.yml:2:57: amp.proxyPort: port 9901 is also listen.admin's; each listener needs its own port",
+    ]);
+    assert.doesNotThrow(() => parseApplianceConfig('appliance.yml', 'components: { grafana: false }\nlisten: { grafana: 9100, nodeExporter: 9100 }\n', {}));
+  });
+
   it('names the file, the path inside it and what was expected', () => {
     const errors = errorsOf(`
 discovery:
@@ -42,12 +51,12 @@ grafana:
   anonymousViewer: yes
 components: []
 `);
-    assert.ok(errors.includes('appliance.yml: discovery.rules[2].endpoints[0].port: expected a number from 1 to 65535, got 70000'), errors.join('\n'));
-    assert.ok(errors.some((e) => e.startsWith('appliance.yml: prometheus.scrapeInterva: unknown key; expected one of scrapeInterval, scrapeTimeout')), errors.join('\n'));
-    assert.ok(errors.includes('appliance.yml: prometheus.scrapeTimeout: expected at most scrapeInterval (30s), got 1m'), errors.join('\n'));
-    assert.ok(errors.includes('appliance.yml: listen.grafana: expected a number, got the string "3000"'), errors.join('\n'));
-    assert.ok(errors.includes('appliance.yml: grafana.anonymousViewer: expected true or false, got the string "yes"'), errors.join('\n'));
-    assert.ok(errors.includes('appliance.yml: components: expected a mapping, got a list'), errors.join('\n'));
+    assert.ok(errors.includes('appliance.yml:6:53: discovery.rules[2].endpoints[0].port: expected a number from 1 to 65535, got 70000'), errors.join('\n'));
+    assert.ok(errors.some((e) => e.startsWith('appliance.yml:8:18: prometheus.scrapeInterva: unknown key; expected one of scrapeInterval, scrapeTimeout')), errors.join('\n'));
+    assert.ok(errors.includes('appliance.yml:9:18: prometheus.scrapeTimeout: expected at most scrapeInterval (30s), got 1m'), errors.join('\n'));
+    assert.ok(errors.includes('appliance.yml:11:12: listen.grafana: expected a number, got the string "3000"'), errors.join('\n'));
+    assert.ok(errors.includes('appliance.yml:13:20: grafana.anonymousViewer: expected true or false, got the string "yes"'), errors.join('\n'));
+    assert.ok(errors.includes('appliance.yml:14:13: components: expected a mapping, got a list'), errors.join('\n'));
     assert.equal(errors.length, 6, errors.join('\n'));
   });
 
@@ -60,10 +69,10 @@ alertmanager:
   route: { group_by: [alertname] }
   receivers: [{ email_configs: [] }]
 `);
-    assert.ok(errors.some((e) => e.startsWith('appliance.yml: prometheus.externalLabels.bad-name: invalid key: expected a label name')), errors.join('\n'));
-    assert.ok(errors.includes('appliance.yml: prometheus.extraScrapeConfigs[0]: expected a scrape config with a job_name'), errors.join('\n'));
-    assert.ok(errors.includes('appliance.yml: alertmanager.route: expected a route with a receiver'), errors.join('\n'));
-    assert.ok(errors.includes('appliance.yml: alertmanager.receivers[0]: expected a receiver with a name'), errors.join('\n'));
+    assert.ok(errors.some((e) => e.startsWith('appliance.yml:3:33: prometheus.externalLabels.bad-name: invalid key: expected a label name')), errors.join('\n'));
+    assert.ok(errors.includes('appliance.yml:4:24: prometheus.extraScrapeConfigs[0]: expected a scrape config with a job_name'), errors.join('\n'));
+    assert.ok(errors.includes('appliance.yml:6:10: alertmanager.route: expected a route with a receiver'), errors.join('\n'));
+    assert.ok(errors.includes('appliance.yml:7:15: alertmanager.receivers[0]: expected a receiver with a name'), errors.join('\n'));
   });
 
   it('reports YAML syntax errors with file, line and column', () => {
@@ -117,6 +126,6 @@ prometheus:
 
   it('refuses Grafana passwords that Grafana itself would expand', () => {
     const errors = errorsOf('grafana:\n  adminPassword: ${PW}\n', { PW: 'a$__file{/etc/passwd}' });
-    assert.deepEqual(errors, ['appliance.yml: grafana.adminPassword: expected no "${" or "$__" sequence (Grafana would expand it)']);
+    assert.deepEqual(errors, ['appliance.yml:2:18: grafana.adminPassword: expected no "${" or "$__" sequence (Grafana would expand it)']);
   });
 });

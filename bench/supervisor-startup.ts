@@ -296,6 +296,8 @@ async function measureUnderFaults(binaries: PrometheusFamily): Promise<Record<st
       throttled_calls: faults[2]!.hits + faults[3]!.hits,
     };
     say(`under faults over ${seconds} s: RSS ${result.rss_min_mb}–${result.rss_max_mb} MB, ${result.rss_growth_mb} MB from the first to the last quarter; heap used ${result.heap_used_mb} MB; ${cycles} discovery cycles, ${result.hung_calls} hung and ${result.throttled_calls} throttled calls`);
+    const perMinute = Array.from({ length: Math.ceil(samples.length / 60) }, (_, minute) => Math.max(...samples.slice(minute * 60, minute * 60 + 60)).toFixed(0));
+    say(`  peak RSS minute by minute: ${perMinute.join(', ')} MB`);
     return result;
   } finally {
     for (const fault of faults) fault.remove();

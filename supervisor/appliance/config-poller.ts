@@ -30,6 +30,8 @@ export class ConfigPoller {
   #stopped = false;
   #wake: (() => void) | undefined;
   #pollRequested = false;
+  /** Aborts the fetch in flight, so stopping never waits for a source that hangs. */
+  #fetching: AbortController | undefined;
 
   constructor(options: ConfigPollerOptions) {
     this.#options = options;
@@ -54,8 +56,9 @@ export class ConfigPoller {
     this.#wake?.();
   }
 
-  /** Stops after the poll in flight (and the apply it started) has finished. */
+  /** Stops after the apply in flight has finished; a fetch in flight is abandoned at once. */
   async stop(): Promise<void> {
+    this.#fetching?.abort(new Error('the appliance is stopping'));
     this.#stopped = true;
     this.#wake?.();
     await this.#loop;
@@ -74,13 +77,16 @@ export class ConfigPoller {
   async pollOnce(): Promise<void> {
     this.#lastPollAt = Date.now();
     let result;
+    this.#fetching = new AbortController();
     try {
-      result = await this.#options.source.fetch(this.version);
+      result = await this.#options.source.fetch(this.version, this.#fetching.signal);
     } catch (error) {
+      if (this.#stopped) return;
       this.#failures++;
       await this.#options.onFetchError(error instanceof Error ? error : new Error(String(error)), this.#failures);
       return;
     }
+    this.#fetching = undefined;
     this.#failures = 0;
     if (result.unchanged) {
       this.#options.onUnchanged?.();

@@ -24,21 +24,22 @@ export const DEFAULT_FETCH_DEADLINE_MS = 30_000;
 export function withDeadline(source: BundleSource, deadlineMs = DEFAULT_FETCH_DEADLINE_MS): BundleSource {
   return {
     description: source.description,
-    async fetch(previousVersion?: string): Promise<FetchResult> {
+    async fetch(previousVersion?: string, signal?: AbortSignal): Promise<FetchResult> {
       const controller = new AbortController();
       let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          const error = new Error(`${source.description}: timed out after ${deadlineMs / 1000} s`);
-          controller.abort(error);
-          reject(error);
-        }, deadlineMs);
+      const onAbort = () => controller.abort(signal!.reason);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const ended = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => controller.abort(new Error(`${source.description}: timed out after ${deadlineMs / 1000} s`)), deadlineMs);
+        controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
       });
+      if (signal?.aborted) onAbort();
       try {
         // The race covers a source that ignores the signal; the abort stops the requests underneath.
-        return await Promise.race([source.fetch(previousVersion, controller.signal), deadline]);
+        return await Promise.race([source.fetch(previousVersion, controller.signal), ended]);
       } finally {
         clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
       }
     },
   };

@@ -42,7 +42,8 @@ export function stopOnSignals(options: {
           logger.error({ error: (error as Error).message }, 'stopping polling and discovery failed; stopping components anyway');
         }
         const report = await supervisor.stop(Math.max(0, budgetMs - (Date.now() - began)));
-        resolve({ signal, report });
+        // The whole stop, polling and discovery included, not only the components' part.
+        resolve({ signal, report: { ...report, durationMs: Date.now() - began } });
       })();
     };
     for (const name of signals) process.on(name, onSignal);

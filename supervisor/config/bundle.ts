@@ -68,7 +68,8 @@ export function contentVersion(files: ReadonlyMap<string, Buffer>): string {
 /** Picks the main file of a folder bundle, or says it is missing. */
 export function folderMainFile(files: ReadonlyMap<string, Buffer>, source: string): string {
   const present = MAIN_FILE_NAMES.filter((name) => files.has(name));
-  if (present.length === 0) throw new Error(`${source}: no appliance.yml in the bundle folder`);
+  if (files.size === 0) throw new Error(`${source}: the bundle is empty (no bundle files there: appliance.yml, rules/, dashboards/, …)`);
+  if (present.length === 0) throw new Error(`${source}: no appliance.yml in the bundle folder (it has ${[...files.keys()].slice(0, 5).join(', ')}${files.size > 5 ? ', …' : ''})`);
   if (present.length > 1) throw new Error(`${source}: both appliance.yml and appliance.yaml; keep one`);
   return present[0]!;
 }

@@ -66,6 +66,8 @@ describe('file:// bundles', () => {
 
   it('reads a folder bundle, only the known files, and requires appliance.yml', async () => {
     const folder = join(dir, 'bundle');
+    await mkdir(folder, { recursive: true });
+    await assert.rejects(createBundleSource({ kind: 'file', path: folder }, { env: {} }).fetch(), /bundle: the bundle is empty \(no bundle files there/);
     await mkdir(join(folder, 'rules'), { recursive: true });
     await mkdir(join(folder, 'dashboards'), { recursive: true });
     await mkdir(join(folder, 'notes'), { recursive: true });
@@ -74,7 +76,7 @@ describe('file:// bundles', () => {
     await writeFile(join(folder, 'dashboards', 'app.json'), '{"title": "App"}');
     await writeFile(join(folder, 'notes', 'x.yml'), 'ignored');
     const source = createBundleSource({ kind: 'file', path: folder }, { env: {} });
-    await assert.rejects(source.fetch(), /no appliance\.yml in the bundle folder/);
+    await assert.rejects(source.fetch(), /no appliance\.yml in the bundle folder \(it has dashboards\/app\.json, rules\/app\.yml\)/);
     await writeFile(join(folder, 'appliance.yml'), '{}\n');
     const bundle = bundleOf(await source.fetch());
     assert.equal(bundle.kind, 'folder');

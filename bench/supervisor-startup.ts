@@ -121,7 +121,7 @@ try {
 }
 
 if (programSets[0]) {
-  say(`\n== faulted: ${programSets[0].name} programs, discovery every 5 s while cluster-1 and cluster-2 hang and cluster-3 and cluster-4 are throttled, ${values['fault-seconds']} s ==`);
+  say(`\n== faulted: ${programSets[0].name} programs, discovery and config polls every 5 s while cluster-1 and cluster-2 hang, cluster-3 and cluster-4 are throttled and S3 hangs, ${values['fault-seconds']} s ==`);
   try {
     results.faulted = await measureUnderFaults(programSets[0].binaries);
   } finally {
@@ -233,7 +233,7 @@ async function measure(binaries: PrometheusFamily): Promise<Record<string, unkno
 }
 
 /** The compiled appliance, as the image runs it, against the fake AWS and the bench bucket. */
-function spawnAppliance(binaries: PrometheusFamily, ports: Record<string, number>, dataDir: string) {
+function spawnAppliance(binaries: PrometheusFamily, ports: Record<string, number>, dataDir: string, extraEnv: Record<string, string> = {}) {
   const nodeFlags = values['node-flags'].split(' ').filter(Boolean);
   return spawn(process.execPath, [...nodeFlags, join(REPO_ROOT, 'dist/supervisor/cli.js'), 'run'], {
     cwd: REPO_ROOT,
@@ -250,6 +250,9 @@ function spawnAppliance(binaries: PrometheusFamily, ports: Record<string, number
       AMTOOL_BIN: binaries.amtool,
       NODE_EXPORTER_BIN: binaries.nodeExporter,
       NODE_ENV: 'production',
+      ...extraEnv,
+      // glibc's malloc arenas, one per thread by default, hold on to freed memory; the image caps them.
+      ...(process.env.MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX } : {}),
     },
     stdio: ['ignore', 'ignore', 'ignore'],
   });
@@ -265,7 +268,8 @@ async function measureUnderFaults(binaries: PrometheusFamily): Promise<Record<st
   aws.s3.putObject('bench', 'appliance.yml', bundle(ports, '1', '5s'));
   const dataDir = await mkdtemp(join(tmpdir(), 'bench-supervisor-faults-'));
   const admin = `http://127.0.0.1:${ports.admin}`;
-  const child = spawnAppliance(binaries, ports, dataDir);
+  // The config source is polled every 5 s too, and hangs once the appliance is up.
+  const child = spawnAppliance(binaries, ports, dataDir, { CONFIG_POLL_INTERVAL: '5s' });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const faults = [
     ...['cluster-1', 'cluster-2'].map((cluster) => aws.faults.add({ service: 'ecs', operation: 'DescribeTasks', cluster, kind: 'hang' })),
@@ -273,6 +277,7 @@ async function measureUnderFaults(binaries: PrometheusFamily): Promise<Record<st
   ];
   try {
     await until('/readyz 200', 60_000, 20, async () => ((await fetch(`${admin}/readyz`)).ok ? true : undefined));
+    faults.push(aws.faults.add({ service: 's3', kind: 'hang' }));
     const samples: number[] = [];
     const started = performance.now();
     const seconds = Number(values['fault-seconds']);
@@ -293,9 +298,10 @@ async function measureUnderFaults(binaries: PrometheusFamily): Promise<Record<st
       heap_used_mb: Number(heapUsed.toFixed(1)),
       discovery_cycles: cycles,
       hung_calls: faults[0]!.hits + faults[1]!.hits,
+      hung_config_polls: faults[4]!.hits,
       throttled_calls: faults[2]!.hits + faults[3]!.hits,
     };
-    say(`under faults over ${seconds} s: RSS ${result.rss_min_mb}–${result.rss_max_mb} MB, ${result.rss_growth_mb} MB from the first to the last quarter; heap used ${result.heap_used_mb} MB; ${cycles} discovery cycles, ${result.hung_calls} hung and ${result.throttled_calls} throttled calls`);
+    say(`under faults over ${seconds} s: RSS ${result.rss_min_mb}–${result.rss_max_mb} MB, ${result.rss_growth_mb} MB from the first to the last quarter; heap used ${result.heap_used_mb} MB; ${cycles} discovery cycles, ${result.hung_calls} hung and ${result.throttled_calls} throttled ECS calls, ${result.hung_config_polls} hung config polls`);
     const perMinute = Array.from({ length: Math.ceil(samples.length / 60) }, (_, minute) => Math.max(...samples.slice(minute * 60, minute * 60 + 60)).toFixed(0));
     say(`  peak RSS minute by minute: ${perMinute.join(', ')} MB`);
     return result;

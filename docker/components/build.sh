@@ -61,6 +61,17 @@ go_build() {
     "$pkg")
 }
 
+# Builds each NAME=PACKAGE of the module copy at $1 and moves the binaries into $4 together, so a
+# cache entry appears only whole.
+build_into() {
+  local src=$1 version=$2 tags=$3 dest=$4 out
+  shift 4
+  out=$(dirname "$src")/out
+  mkdir -p "$out" "$dest"
+  for target in "$@"; do go_build "$src" "$version" "$tags" "$out/${target%%=*}" "${target#*=}"; done
+  for target in "$@"; do mv "$out/${target%%=*}" "$dest/"; done
+}
+
 # The first line of `--version` must name the pinned version: a cache entry is trusted only then.
 built() {
   local binary=$1 version=$2
@@ -88,11 +99,7 @@ build_prometheus() {
   (cd "$src/web/ui" && CI= "${pnpm[@]}" run build:mantine-ui >&2)
   (cd "$src" && bash scripts/compress_assets.sh >&2)
   say "prometheus $prometheus_version: go build"
-  mkdir -p "$work/out"
-  go_build "$src" "$prometheus_version" netgo,builtinassets "$work/out/prometheus" ./cmd/prometheus
-  go_build "$src" "$prometheus_version" netgo,builtinassets "$work/out/promtool" ./cmd/promtool
-  mkdir -p "$prometheus_dir"
-  mv "$work/out/prometheus" "$work/out/promtool" "$prometheus_dir/"
+  build_into "$src" "$prometheus_version" netgo,builtinassets "$prometheus_dir" prometheus=./cmd/prometheus promtool=./cmd/promtool
 }
 
 build_alertmanager() {
@@ -118,21 +125,14 @@ build_alertmanager() {
       fs.unlinkSync(file);
     }' "$src/ui/app/dist"
   say "alertmanager $alertmanager_version: go build"
-  mkdir -p "$work/out"
-  go_build "$src" "$alertmanager_version" netgo "$work/out/alertmanager" ./cmd/alertmanager
-  go_build "$src" "$alertmanager_version" netgo "$work/out/amtool" ./cmd/amtool
-  mkdir -p "$alertmanager_dir"
-  mv "$work/out/alertmanager" "$work/out/amtool" "$alertmanager_dir/"
+  build_into "$src" "$alertmanager_version" netgo "$alertmanager_dir" alertmanager=./cmd/alertmanager amtool=./cmd/amtool
 }
 
 build_node_exporter() {
   local work=$1 src=$1/node_exporter
   say "node_exporter $node_exporter_version: module and go build"
   module_copy github.com/prometheus/node_exporter "v$node_exporter_version" "$src"
-  mkdir -p "$work/out"
-  go_build "$src" "$node_exporter_version" netgo "$work/out/node_exporter" .
-  mkdir -p "$node_exporter_dir"
-  mv "$work/out/node_exporter" "$node_exporter_dir/"
+  build_into "$src" "$node_exporter_version" netgo "$node_exporter_dir" node_exporter=.
 }
 
 missing=()

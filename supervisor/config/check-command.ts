@@ -48,7 +48,7 @@ export async function main(argv: string[]): Promise<number> {
     if (!parsed.values['skip-tools']) {
       const releaseDir = join(scratch, 'release');
       await writeTree(releaseDir, prepared.files);
-      const issues = await checkWithTools(releaseDir, prepared.files, toolPathsFromEnvironment(env));
+      const issues = await checkWithTools(releaseDir, prepared.files, toolPathsFromEnvironment(env), bundle.mainFile);
       if (issues.length > 0) throw new ConfigError(issues);
     }
     process.stdout.write(`${bundle.source}: valid (${prepared.files.size} files rendered${parsed.values['skip-tools'] ? ', promtool/amtool skipped' : ''})\n`);

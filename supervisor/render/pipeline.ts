@@ -47,6 +47,6 @@ export async function prepareRelease(options: PrepareOptions): Promise<PreparedR
  */
 export async function applyBundle(options: PrepareOptions & { tools: ToolPaths }): Promise<PreparedRelease & { publish: PublishResult }> {
   const prepared = await prepareRelease(options);
-  const publish = await publishRelease(prepared.context.paths, prepared.files, (dir, files) => checkWithTools(dir, files, options.tools));
+  const publish = await publishRelease(prepared.context.paths, prepared.files, (dir, files) => checkWithTools(dir, files, options.tools, options.bundle.mainFile));
   return { ...prepared, publish };
 }

@@ -20,15 +20,21 @@ export function toolPathsFromEnvironment(env: Environment): ToolPaths {
  * (syntax only: target files may not exist yet), `promtool check rules` on every rule file, and
  * `amtool check-config` (which also parses the notification templates). Returns their complaints.
  */
-export async function checkWithTools(dir: string, files: RenderedFiles, tools: ToolPaths): Promise<ConfigIssue[]> {
+export async function checkWithTools(dir: string, files: RenderedFiles, tools: ToolPaths, mainFile = 'appliance.yml'): Promise<ConfigIssue[]> {
   const issues: ConfigIssue[] = [];
+  // A verdict on a rendered file is told against the bundle key it came from.
+  const traced = (rendered: string, found: ConfigIssue[]) => found.map((issue) => ({ ...issue, file: mainFile, path: bundleKeyFor(rendered, issue.message), message: `${issue.message}\n  (in the rendered ${rendered})` }));
   if (files.has(RENDERED_PATHS.prometheusConfig)) {
-    issues.push(...(await runCheck(tools.promtool, ['check', 'config', '--syntax-only', RENDERED_PATHS.prometheusConfig], dir, RENDERED_PATHS.prometheusConfig, 'PROMTOOL_BIN')));
+    issues.push(...traced(RENDERED_PATHS.prometheusConfig, await runCheck(tools.promtool, ['check', 'config', '--syntax-only', RENDERED_PATHS.prometheusConfig], dir, RENDERED_PATHS.prometheusConfig, 'PROMTOOL_BIN')));
+    // One file at a time, so each verdict is told against the bundle's own rules/<name>, with promtool's line.
     const rules = [...files.keys()].filter((path) => path.startsWith(`${RENDERED_PATHS.prometheusRules}/`)).sort();
-    if (rules.length > 0) issues.push(...(await runCheck(tools.promtool, ['check', 'rules', ...rules], dir, RENDERED_PATHS.prometheusRules, 'PROMTOOL_BIN')));
+    for (const rule of rules) {
+      const bundleFile = `rules/${rule.slice(RENDERED_PATHS.prometheusRules.length + 1)}`;
+      for (const issue of await runCheck(tools.promtool, ['check', 'rules', rule], dir, bundleFile, 'PROMTOOL_BIN')) issues.push({ ...issue, ...positionIn(issue.message, rule) });
+    }
   }
   if (files.has(RENDERED_PATHS.alertmanagerConfig)) {
-    issues.push(...(await runCheck(tools.amtool, ['check-config', RENDERED_PATHS.alertmanagerConfig], dir, RENDERED_PATHS.alertmanagerConfig, 'AMTOOL_BIN')));
+    issues.push(...traced(RENDERED_PATHS.alertmanagerConfig, await runCheck(tools.amtool, ['check-config', RENDERED_PATHS.alertmanagerConfig], dir, RENDERED_PATHS.alertmanagerConfig, 'AMTOOL_BIN')));
   }
   return issues;
 }
@@ -44,6 +50,30 @@ async function runCheck(binary: string, args: string[], cwd: string, file: strin
   if (result.exitCode === 0 && !result.timedOut) return [];
   if (result.timedOut) return [{ file, message: `${name} ${args.slice(0, 2).join(' ')} did not finish within 60 s` }];
   return [{ file, message: `${name} ${args[0] === 'check' ? `check ${args[1]}` : args[0]} failed:\n${summarise(result.all ?? '')}` }];
+}
+
+/** Which part of appliance.yml a complaint about a rendered file points at, by what the tool names. */
+const BUNDLE_KEYS: Array<[rendered: string, says: RegExp, key: string]> = [
+  [RENDERED_PATHS.alertmanagerConfig, /receiver "[^"]*" used in route|\broute\b/, 'alertmanager.route'],
+  [RENDERED_PATHS.alertmanagerConfig, /receiver|_configs?\b|notification config/, 'alertmanager.receivers'],
+  [RENDERED_PATHS.alertmanagerConfig, /inhibit/, 'alertmanager.inhibitRules'],
+  [RENDERED_PATHS.alertmanagerConfig, /time.interval/, 'alertmanager.timeIntervals'],
+  [RENDERED_PATHS.alertmanagerConfig, /template/, 'alertmanager (templates in alertmanager/*.tmpl)'],
+  [RENDERED_PATHS.alertmanagerConfig, /smtp|slack_api|pagerduty_url|opsgenie|global/, 'alertmanager.global'],
+  [RENDERED_PATHS.prometheusConfig, /remote_write|queue_config/, 'amp (and prometheus.remoteWriteQueue)'],
+  [RENDERED_PATHS.prometheusConfig, /external_labels/, 'prometheus.externalLabels'],
+  [RENDERED_PATHS.prometheusConfig, /scrape|job_name|relabel|static_configs/, 'prometheus.extraScrapeConfigs'],
+];
+
+function bundleKeyFor(rendered: string, message: string): string {
+  const found = BUNDLE_KEYS.find(([file, says]) => file === rendered && says.test(message));
+  return found?.[2] ?? (rendered === RENDERED_PATHS.alertmanagerConfig ? 'alertmanager' : 'prometheus');
+}
+
+/** promtool names the place as "<file>: LINE:COL: …". */
+function positionIn(message: string, file: string): { line?: number; column?: number } {
+  const match = new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: (\\d+):(\\d+):`).exec(message);
+  return match ? { line: Number(match[1]), column: Number(match[2]) } : {};
 }
 
 /** Keeps what explains the failure; drops progress lines ("Checking …", "SUCCESS"), which amtool shares with its verdict. */

@@ -51,14 +51,15 @@ describe('ecs-appliance check / render', () => {
   it('refuses a bad PromQL rule with promtool\'s message', async () => {
     const result = await cli(['check', join(dir, 'bad-rule')]);
     assert.equal(result.code, 1);
-    assert.match(result.stderr, /promtool check rules failed/);
+    assert.match(result.stderr, /^rules\/app\.yml:5:15: promtool check rules failed/m);
     assert.match(result.stderr, /prometheus\/rules\/app\.yml: 5:15: group "app", rule 1, "Broken": could not parse expression/);
   });
 
   it('refuses a route to a receiver that does not exist with amtool\'s message', async () => {
     const result = await cli(['check', `file://${join(dir, 'bad-route')}`]);
     assert.equal(result.code, 1);
-    assert.match(result.stderr, /alertmanager\/alertmanager\.yml: amtool check-config failed:\n {2}FAILED: undefined receiver "pager" used in route/);
+    // Told against the bundle key it came from, not only the rendered file.
+    assert.match(result.stderr, /appliance\.yml: alertmanager\.route: amtool check-config failed:\n {2}FAILED: undefined receiver "pager" used in route\n.*\n {2}\(in the rendered alertmanager\/alertmanager\.yml\)/);
   });
 
   it('prints schema errors and missing variables by file and path', async () => {

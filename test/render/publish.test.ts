@@ -60,13 +60,13 @@ describe('stage → validate → swap', () => {
 
     await assert.rejects(apply(folderBundle({ 'appliance.yml': '{}\n', 'rules/broken.yml': BAD_RULE })), (error: unknown) => {
       assert.ok(error instanceof ConfigError);
-      assert.match(error.message, /^prometheus\/rules: promtool check rules failed:/m);
+      assert.match(error.message, /^rules\/broken\.yml:\d+:\d+: promtool check rules failed:/m);
       assert.match(error.message, /broken\.yml/);
       return true;
     });
     await assert.rejects(apply(folderBundle({ 'appliance.yml': 'alertmanager:\n  route: { receiver: nobody }\n  receivers: [{ name: default }]\n' })), (error: unknown) => {
       assert.ok(error instanceof ConfigError);
-      assert.match(error.message, /^alertmanager\/alertmanager\.yml: amtool check-config failed:/m);
+      assert.match(error.message, /^appliance\.yml: alertmanager\.route: amtool check-config failed:/m);
       assert.match(error.message, /undefined receiver "nobody" used in route/);
       return true;
     });

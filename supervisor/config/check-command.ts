@@ -9,6 +9,8 @@ import { ConfigError } from './errors.ts';
 import { fetchBundleOnce } from './fetch-once.ts';
 import { prepareRelease } from '../render/pipeline.ts';
 import { checkWithTools, toolPathsFromEnvironment } from '../render/tool-checks.ts';
+import { discoveryPlanFor } from '../appliance/discovery-plan.ts';
+import type { ApplianceConfig } from './schema.ts';
 
 const USAGE = `usage: ecs-appliance check [LOCATION] [--skip-tools]
 
@@ -51,12 +53,30 @@ export async function main(argv: string[]): Promise<number> {
       const issues = await checkWithTools(releaseDir, prepared.files, toolPathsFromEnvironment(env), bundle.mainFile);
       if (issues.length > 0) throw new ConfigError(issues);
     }
+    const notes = await runEnvironmentNotes(prepared.loaded.config, env, bundle.mainFile);
     process.stdout.write(`${bundle.source}: valid (${prepared.files.size} files rendered${parsed.values['skip-tools'] ? ', promtool/amtool skipped' : ''})\n`);
+    for (const note of notes) process.stdout.write(`note: ${note}\n`);
     return 0;
   } catch (error) {
     process.stderr.write(`${error instanceof ConfigError ? error.message : `ecs-appliance check: ${error instanceof Error ? error.message : String(error)}`}\n`);
     return 1;
   } finally {
     await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+/**
+ * What `run` derives from the bundle and its environment beyond rendering (discovery's scopes),
+ * checked here too. What only the run environment can supply (a region, which on ECS the task
+ * metadata gives) is a note naming what it must provide; anything else is a problem of the bundle.
+ */
+async function runEnvironmentNotes(config: ApplianceConfig, env: NodeJS.ProcessEnv, mainFile: string): Promise<string[]> {
+  try {
+    await discoveryPlanFor(config, env, undefined);
+    return [];
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (/no region/.test(message)) return [`discovery needs a region where it runs: on ECS the task metadata gives the task's own; elsewhere set AWS_REGION or discovery.regions`];
+    throw new ConfigError([{ file: mainFile, path: 'discovery', message }]);
   }
 }

@@ -48,6 +48,14 @@ describe('ecs-appliance check / render', () => {
     assert.equal(good.code, 0, good.stderr);
   });
 
+  it('notes what only the run environment can give (a region) instead of failing', async () => {
+    const noRegion = await cli(['check']);
+    assert.equal(noRegion.code, 0, noRegion.stderr);
+    assert.match(noRegion.stdout, /^note: discovery needs a region where it runs: on ECS the task metadata gives the task's own; elsewhere set AWS_REGION or discovery\.regions$/m);
+    const withRegion = await cli(['check'], { AWS_REGION: 'eu-west-1' });
+    assert.doesNotMatch(withRegion.stdout, /^note:/m);
+  });
+
   it('refuses a bad PromQL rule with promtool\'s message', async () => {
     const result = await cli(['check', join(dir, 'bad-rule')]);
     assert.equal(result.code, 1);

@@ -10,12 +10,12 @@ import { createLogger } from './log.ts';
 type CommandModule = { main(argv: string[]): Promise<number> };
 
 const commands: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
-  run: { summary: 'run the appliance: config polling, Prometheus, Alertmanager, Grafana, node-exporter, discovery, AMP proxy', load: () => import('./appliance/run-command.ts') },
-  demo: { summary: 'run the whole appliance locally against a fake AWS and demo exporters (no Docker, no AWS)', load: () => import('./demo/demo-command.ts') },
-  discover: { summary: 'find ECS containers to scrape and write Prometheus file_sd targets', load: () => import('./discovery/command.ts') },
-  proxy: { summary: 'run the SigV4 signing proxy for AMP remote_write and queries on its own', load: () => import('./proxy/command.ts') },
-  check: { summary: 'validate a config bundle (schema, render, promtool, amtool) without running anything', load: () => import('./config/check-command.ts') },
-  render: { summary: 'write the Prometheus/Alertmanager/Grafana files a config bundle would produce', load: () => import('./render/render-command.ts') },
+  run: { summary: 'run the appliance: config polling, Prometheus, Alertmanager, Grafana, node-exporter, discovery, AMP proxy', load: () => import('./commands/run.ts') },
+  demo: { summary: 'run the whole appliance locally against a fake AWS and demo exporters (no Docker, no AWS)', load: () => import('./commands/demo.ts') },
+  discover: { summary: 'find ECS containers to scrape and write Prometheus file_sd targets', load: () => import('./commands/discover.ts') },
+  proxy: { summary: 'run the SigV4 signing proxy for AMP remote_write and queries on its own', load: () => import('./commands/proxy.ts') },
+  check: { summary: 'validate a config bundle (schema, render, promtool, amtool) without running anything', load: () => import('./commands/check.ts') },
+  render: { summary: 'write the Prometheus/Alertmanager/Grafana files a config bundle would produce', load: () => import('./commands/render.ts') },
 };
 
 function usage(): string {

@@ -1,5 +1,5 @@
 import type { ApplianceConfig } from '../config/schema.ts';
-import { resolveSettings } from '../discovery/command.ts';
+import { resolveSettings } from '../discovery/resolve-settings.ts';
 import { scopesOf } from '../discovery/scopes.ts';
 import type { DiscoverySettings } from '../discovery/settings.ts';
 import type { TaskIdentity } from '../identity/task-metadata.ts';

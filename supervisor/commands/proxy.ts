@@ -3,9 +3,9 @@ import { parseArgs } from 'node:util';
 import { Registry } from 'prom-client';
 import { parseDuration } from '../duration.ts';
 import { createLogger } from '../log.ts';
-import { normalizeUpstream } from './amp-target.ts';
-import { awsCredentialChain } from './credentials.ts';
-import { startSigV4Proxy } from './sigv4-proxy.ts';
+import { normalizeUpstream } from '../proxy/amp-target.ts';
+import { awsCredentialChain } from '../proxy/credentials.ts';
+import { startSigV4Proxy } from '../proxy/sigv4-proxy.ts';
 
 const USAGE = `usage: ecs-appliance proxy --upstream URL [options]
 

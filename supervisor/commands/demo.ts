@@ -9,8 +9,8 @@ import { parseArgs } from 'node:util';
 import { startFakeAws, parseWorld } from '../../test/fake-aws/index.ts';
 import { PACKAGE_ROOT } from '../config/package-paths.ts';
 import { parseDisabled, processEnvironment } from '../processes/settings.ts';
-import { demoPrograms, describeVersions, isExecutable, versionsOf } from './binaries.ts';
-import { demoExporterPorts, startDemoExporters } from './exporters.ts';
+import { demoPrograms, describeVersions, isExecutable, versionsOf } from '../demo/binaries.ts';
+import { demoExporterPorts, startDemoExporters } from '../demo/exporters.ts';
 
 const USAGE = `usage: ecs-appliance demo [--data-dir DIR] [--verbose] [--prometheus-port N ...]
 

@@ -5,8 +5,8 @@ import { AdminServer, defaultAdminAddress } from '../admin/admin-server.ts';
 import { createLogger } from '../log.ts';
 import { registerSecretsFromEnvironment } from '../secrets.ts';
 import { stopOnSignals } from '../processes/shutdown.ts';
-import { Appliance } from './appliance.ts';
-import { runSettingsFromEnvironment } from './run-settings.ts';
+import { Appliance } from '../appliance/appliance.ts';
+import { runSettingsFromEnvironment } from '../appliance/run-settings.ts';
 
 const USAGE = `usage: ecs-appliance run
 

@@ -5,7 +5,7 @@ import { writeTree } from '../config/atomic-files.ts';
 import { ConfigError } from '../config/errors.ts';
 import { fetchBundleOnce } from '../config/fetch-once.ts';
 import { defaultDataDir } from '../processes/settings.ts';
-import { prepareRelease } from './pipeline.ts';
+import { prepareRelease } from '../render/pipeline.ts';
 
 const USAGE = `usage: ecs-appliance render [LOCATION] --out DIR [--data-dir DIR]
 

@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import process from 'node:process';
 import { parseArgs } from 'node:util';
-import { writeTree } from './atomic-files.ts';
-import { ConfigError } from './errors.ts';
-import { fetchBundleOnce } from './fetch-once.ts';
+import { writeTree } from '../config/atomic-files.ts';
+import { ConfigError } from '../config/errors.ts';
+import { fetchBundleOnce } from '../config/fetch-once.ts';
 import { prepareRelease } from '../render/pipeline.ts';
 import { checkWithTools, toolPathsFromEnvironment } from '../render/tool-checks.ts';
 import { discoveryPlanFor } from '../appliance/discovery-plan.ts';
-import type { ApplianceConfig } from './schema.ts';
+import type { ApplianceConfig } from '../config/schema.ts';
 
 const USAGE = `usage: ecs-appliance check [LOCATION] [--skip-tools]
 

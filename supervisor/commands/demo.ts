@@ -6,11 +6,11 @@ import process from 'node:process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { startFakeAws, parseWorld } from '../../test/fake-aws/index.ts';
+import { startFakeAws, parseWorld, type WorldSpec } from '../../test/fake-aws/index.ts';
 import { PACKAGE_ROOT } from '../config/package-paths.ts';
 import { parseDisabled, processEnvironment } from '../processes/settings.ts';
 import { demoPrograms, describeVersions, isExecutable, versionsOf } from '../demo/binaries.ts';
-import { demoExporterPorts, startDemoExporters } from '../demo/exporters.ts';
+import { startDemoExporters } from '../demo/exporters.ts';
 
 const USAGE = `usage: ecs-appliance demo [--data-dir DIR] [--verbose] [--prometheus-port N ...]
 
@@ -211,4 +211,33 @@ function banner(input: { ports: Record<DemoPort, number>; admin: string; logFile
     'Press Ctrl-C to stop everything.',
     '',
   ].join('\n');
+}
+
+/** The demo world puts its tasks on loopback ports in this range; anything else is not ours to serve. */
+const DEMO_PORTS = { min: 19100, max: 19199 };
+
+/**
+ * The loopback ports the demo world's running tasks are reached on: container ports for awsvpc
+ * and host networking, the mapped host ports for bridge networking.
+ */
+export function demoExporterPorts(world: WorldSpec): number[] {
+  const ports = new Set<number>();
+  for (const account of world.accounts) {
+    for (const region of account.regions ?? []) {
+      const definitions = new Map((region.taskDefinitions ?? []).map((d) => [`${d.family}:${d.revision}`, d]));
+      for (const cluster of region.clusters ?? []) {
+        for (const task of cluster.tasks ?? []) {
+          if (task.lastStatus !== 'RUNNING') continue;
+          const definition = definitions.get(task.taskDefinition);
+          if (!definition) continue;
+          if (definition.networkMode === 'bridge') {
+            for (const byContainer of Object.values(task.hostPorts ?? {})) for (const port of Object.values(byContainer)) ports.add(port);
+          } else {
+            for (const container of definition.containers) for (const mapping of container.portMappings ?? []) ports.add(mapping.containerPort);
+          }
+        }
+      }
+    }
+  }
+  return [...ports].filter((port) => port >= DEMO_PORTS.min && port <= DEMO_PORTS.max).sort((a, b) => a - b);
 }

@@ -11,7 +11,8 @@ import { freePort } from '../processes/free-port.ts';
 import { describeVersions } from '../../supervisor/demo/binaries.ts';
 import { renderedPage } from '../browser.ts';
 import { PROGRAMS, PROGRAMS_VERSIONS } from '../programs.ts';
-import { demoExporterPorts, demoMetricsText } from '../../supervisor/demo/exporters.ts';
+import { demoExporterPorts } from '../../supervisor/commands/demo.ts';
+import { demoMetricsText } from '../../supervisor/demo/exporters.ts';
 import { eventually, promQuery, REPO_ROOT } from '../appliance/harness.ts';
 
 const demoWorld = async () => parseWorld(JSON.parse(await readFile(join(REPO_ROOT, 'test/fake-aws/worlds/demo.json'), 'utf8')));

@@ -3,7 +3,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import process from 'node:process';
-import { parseArgs } from 'node:util';
 import { writeTree } from '../config/atomic-files.ts';
 import { ConfigError } from '../config/errors.ts';
 import { fetchBundleOnce } from '../config/fetch-once.ts';
@@ -11,6 +10,7 @@ import { prepareRelease } from '../render/pipeline.ts';
 import { checkWithTools, toolPathsFromEnvironment } from '../render/tool-checks.ts';
 import { discoveryPlanFor } from '../appliance/discovery-plan.ts';
 import type { ApplianceConfig } from '../config/schema.ts';
+import { readCommandLine } from './command-line.ts';
 
 const USAGE = `usage: ecs-appliance check [LOCATION] [--skip-tools]
 
@@ -25,17 +25,8 @@ Exit status: 0 valid, 1 invalid or unreadable, 2 usage error.
 `;
 
 export async function main(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { 'skip-tools': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
-  } catch (error) {
-    process.stderr.write(`ecs-appliance check: ${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
-    return 2;
-  }
-  if (parsed.values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+  const parsed = readCommandLine('check', USAGE, { args: argv, allowPositionals: true, options: { 'skip-tools': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+  if (typeof parsed === 'number') return parsed;
   if (parsed.positionals.length > 1) {
     process.stderr.write(`ecs-appliance check: expected at most one LOCATION\n\n${USAGE}`);
     return 2;

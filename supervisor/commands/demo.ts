@@ -5,12 +5,12 @@ import { extname, join } from 'node:path';
 import process from 'node:process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { startFakeAws, parseWorld, type WorldSpec } from '../../test/fake-aws/index.ts';
 import { PACKAGE_ROOT } from '../config/package-paths.ts';
 import { parseDisabled, processEnvironment } from '../processes/settings.ts';
 import { demoPrograms, describeVersions, isExecutable, versionsOf } from '../demo/binaries.ts';
 import { startDemoExporters } from '../demo/exporters.ts';
+import { readCommandLine } from './command-line.ts';
 
 const USAGE = `usage: ecs-appliance demo [--data-dir DIR] [--verbose] [--prometheus-port N ...]
 
@@ -42,25 +42,17 @@ const PORT_FLAGS: Array<[flag: string, key: DemoPort, fallback: number]> = [
 const READY_TIMEOUT_MS = 120_000;
 
 export async function main(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        'data-dir': { type: 'string' },
-        verbose: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-        ...Object.fromEntries(PORT_FLAGS.map(([flag]) => [flag, { type: 'string' as const }])),
-      },
-    }));
-  } catch (error) {
-    process.stderr.write(`ecs-appliance demo: ${(error as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+  const parsed = readCommandLine('demo', USAGE, {
+    args: argv,
+    options: {
+      'data-dir': { type: 'string' },
+      verbose: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+      ...Object.fromEntries(PORT_FLAGS.map(([flag]) => [flag, { type: 'string' as const }])),
+    },
+  });
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
   const say = (line: string) => process.stdout.write(`demo: ${line}\n`);
   const env = process.env;
   const ports = {} as Record<DemoPort, number>;

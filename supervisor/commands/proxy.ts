@@ -1,11 +1,11 @@
 import process from 'node:process';
-import { parseArgs } from 'node:util';
 import { Registry } from 'prom-client';
 import { parseDuration } from '../duration.ts';
 import { createLogger } from '../log.ts';
 import { normalizeUpstream } from '../proxy/amp-target.ts';
 import { awsCredentialChain } from '../proxy/credentials.ts';
 import { startSigV4Proxy } from '../proxy/sigv4-proxy.ts';
+import { readCommandLine } from './command-line.ts';
 
 const USAGE = `usage: ecs-appliance proxy --upstream URL [options]
 
@@ -26,34 +26,26 @@ workspace.
 `;
 
 export async function main(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        upstream: { type: 'string' },
-        listen: { type: 'string', default: '127.0.0.1:8005' },
-        region: { type: 'string' },
-        service: { type: 'string', default: 'aps' },
-        'role-arn': { type: 'string' },
-        'external-id': { type: 'string' },
-        'max-body-bytes': { type: 'string' },
-        'upstream-timeout': { type: 'string' },
-        'allow-non-loopback': { type: 'boolean', default: false },
-        'log-level': { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (error) {
-    process.stderr.write(`ecs-appliance proxy: ${(error as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+  const parsed = readCommandLine('proxy', USAGE, {
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      upstream: { type: 'string' },
+      listen: { type: 'string', default: '127.0.0.1:8005' },
+      region: { type: 'string' },
+      service: { type: 'string', default: 'aps' },
+      'role-arn': { type: 'string' },
+      'external-id': { type: 'string' },
+      'max-body-bytes': { type: 'string' },
+      'upstream-timeout': { type: 'string' },
+      'allow-non-loopback': { type: 'boolean', default: false },
+      'log-level': { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
 
   let settings;
   try {

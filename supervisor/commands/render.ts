@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import process from 'node:process';
-import { parseArgs } from 'node:util';
 import { writeTree } from '../config/atomic-files.ts';
 import { ConfigError } from '../config/errors.ts';
 import { fetchBundleOnce } from '../config/fetch-once.ts';
 import { defaultDataDir } from '../processes/settings.ts';
+import { readCommandLine } from './command-line.ts';
 import { prepareRelease } from '../render/pipeline.ts';
 
 const USAGE = `usage: ecs-appliance render [LOCATION] --out DIR [--data-dir DIR]
@@ -18,21 +18,12 @@ grafana/) into DIR, without running or checking anything else (see 'ecs-applianc
 `;
 
 export async function main(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: { out: { type: 'string' }, 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    });
-  } catch (error) {
-    process.stderr.write(`ecs-appliance render: ${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
-    return 2;
-  }
-  if (parsed.values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+  const parsed = readCommandLine('render', USAGE, {
+    args: argv,
+    allowPositionals: true,
+    options: { out: { type: 'string' }, 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (typeof parsed === 'number') return parsed;
   const out = parsed.values.out;
   if (!out || parsed.positionals.length > 1) {
     process.stderr.write(`ecs-appliance render: ${out ? 'expected at most one LOCATION' : '--out DIR is required'}\n\n${USAGE}`);

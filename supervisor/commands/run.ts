@@ -1,5 +1,4 @@
 import process from 'node:process';
-import { parseArgs } from 'node:util';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { AdminServer, defaultAdminAddress } from '../admin/admin-server.ts';
 import { createLogger } from '../log.ts';
@@ -7,6 +6,7 @@ import { registerSecretsFromEnvironment } from '../secrets.ts';
 import { stopOnSignals } from '../processes/shutdown.ts';
 import { Appliance } from '../appliance/appliance.ts';
 import { runSettingsFromEnvironment } from '../appliance/run-settings.ts';
+import { readCommandLine } from './command-line.ts';
 
 const USAGE = `usage: ecs-appliance run
 
@@ -27,16 +27,8 @@ APPLIANCE_DATA_DIR, APPLIANCE_ADMIN_ADDR, APPLIANCE_DISABLE, APPLIANCE_STOP_BUDG
 const EXIT_GRACE_MS = 2_000;
 
 export async function main(argv: string[]): Promise<number> {
-  try {
-    const { values } = parseArgs({ args: argv, options: { help: { type: 'boolean', short: 'h' } } });
-    if (values.help) {
-      process.stdout.write(USAGE);
-      return 0;
-    }
-  } catch (error) {
-    process.stderr.write(`ecs-appliance run: ${(error as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
+  const parsed = readCommandLine('run', USAGE, { args: argv, options: { help: { type: 'boolean', short: 'h' } } });
+  if (typeof parsed === 'number') return parsed;
 
   let settings;
   try {

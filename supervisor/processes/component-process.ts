@@ -294,8 +294,10 @@ export class ComponentProcess {
     if (child.stdout) this.#pipeLines(child.stdout, 'stdout');
     if (child.stderr) this.#pipeLines(child.stderr, 'stderr');
     this.#log.info({ pid: child.pid, command: this.#spec.command, args: this.#spec.args }, 'started');
-    if (child.pid !== undefined) void this.#recordPid(child.pid);
-    if (child.pid !== undefined) this.#setGauges(true, false);
+    if (child.pid !== undefined) {
+      void this.#recordPid(child.pid);
+      this.#setGauges(true, false);
+    }
     this.#after(this.#timings.stablePeriodMs, () => this.#markStable());
     if (!this.#spec.readinessUrl) this.#setReady(child.pid !== undefined);
     this.#after(0, () => void this.#probe(generation));

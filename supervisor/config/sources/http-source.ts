@@ -61,7 +61,7 @@ export function httpBundleSource(url: string, options: { allowHttp?: boolean } =
  * or a link-local address, where the instance and task metadata services (and the credentials
  * they hand out) live.
  */
-export function redirectRefusal(next: URL, allowHttp: boolean): string | undefined {
+function redirectRefusal(next: URL, allowHttp: boolean): string | undefined {
   if (next.protocol !== 'https:' && next.protocol !== 'http:') return `${next.protocol} is not http(s)`;
   if (next.protocol === 'http:' && !allowHttp) return 'it is plain http; set CONFIG_ALLOW_HTTP=true to allow it';
   const host = next.hostname.replace(/^\[|\]$/g, '').toLowerCase();

@@ -1,4 +1,4 @@
-import type { ClusterStatus } from './service.ts';
+import type { ClusterStatus } from './cycle-status.ts';
 import { arnResourceId } from './world.ts';
 
 /**

@@ -5,7 +5,7 @@ import { extname, join } from 'node:path';
 import process from 'node:process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { startFakeAws, parseWorld, type WorldSpec } from '../../test/fake-aws/index.ts';
+import type { WorldSpec } from '@ecs-appliance/fake-aws';
 import { PACKAGE_ROOT } from '../config/package-paths.ts';
 import { parseDisabled, processEnvironment } from '../processes/settings.ts';
 import { demoPrograms, describeVersions, isExecutable, versionsOf } from '../demo/binaries.ts';
@@ -27,7 +27,6 @@ the image ships, built once from their Go modules (Debian's packages where no Go
                   where the appliance listens on 127.0.0.1 (defaults 9090, 9093, 3000, 9100, 9901)
 `;
 
-const DEMO_WORLD = join(PACKAGE_ROOT, 'test', 'fake-aws', 'worlds', 'demo.json');
 const DEMO_BUNDLE = join(PACKAGE_ROOT, 'supervisor', 'demo', 'bundle', 'appliance.yml');
 const BUCKET = 'demo-config';
 
@@ -66,6 +65,15 @@ export async function main(argv: string[]): Promise<number> {
     ports[key] = value;
   }
   const dataDir = values['data-dir'] ?? join(PACKAGE_ROOT, '.data', 'demo');
+  const fakeAws = await loadFakeAws();
+  if (!fakeAws) {
+    process.stderr.write(
+      'ecs-appliance demo: the demo needs the @ecs-appliance/fake-aws package (test/fake-aws), which only a checkout ' +
+        'of the repository has, after `npm ci`; this installation (the image, for one) does not. ' +
+        'Run `npm ci && npm run demo` in a checkout.\n',
+    );
+    return 1;
+  }
 
   const { binaries: configured } = processEnvironment({ ...env, APPLIANCE_DATA_DIR: dataDir });
   let programs;
@@ -82,8 +90,9 @@ export async function main(argv: string[]): Promise<number> {
   const grafanaFound = await isExecutable(binaries.grafana);
   if (!grafanaFound) disabled.add('grafana');
 
-  const world = parseWorld(JSON.parse(await readFile(DEMO_WORLD, 'utf8')), DEMO_WORLD);
-  const aws = await startFakeAws({ world });
+  const demoWorld = fileURLToPath(import.meta.resolve('@ecs-appliance/fake-aws/worlds/demo.json'));
+  const world = fakeAws.parseWorld(JSON.parse(await readFile(demoWorld, 'utf8')), demoWorld);
+  const aws = await fakeAws.startFakeAws({ world });
   aws.s3.createBucket(BUCKET);
   aws.s3.putObject(BUCKET, 'appliance.yml', await readFile(DEMO_BUNDLE));
   const exporterPorts = demoExporterPorts(world);
@@ -166,6 +175,19 @@ export async function main(argv: string[]): Promise<number> {
   await new Promise<void>((resolve) => log.end(resolve));
   say(code === 0 ? 'stopped cleanly' : `the appliance exited with code ${code}; its log is ${logFile}`);
   return code;
+}
+
+/**
+ * The fake AWS is a development package: a checkout has it after `npm ci`, the image does not.
+ * Loaded here only, so no other command loads test tooling.
+ */
+async function loadFakeAws(): Promise<typeof import('@ecs-appliance/fake-aws') | undefined> {
+  try {
+    import.meta.resolve('@ecs-appliance/fake-aws');
+  } catch {
+    return undefined;
+  }
+  return import('@ecs-appliance/fake-aws');
 }
 
 async function waitReady(admin: string, exited: Promise<number>): Promise<boolean> {

@@ -20,7 +20,7 @@ import { isExecutable } from '../supervisor/demo/binaries.ts';
 import { shippedPrograms } from '../supervisor/demo/shipped-programs.ts';
 import { programVersion } from '../supervisor/processes/program-version.ts';
 import { defaultBinaries } from '../supervisor/processes/settings.ts';
-import { prepareRelease } from '../supervisor/render/pipeline.ts';
+import { resolveRelease } from '../test/render/fixtures.ts';
 import { freePort } from '../test/processes/free-port.ts';
 
 export interface RealPrometheusResult {
@@ -95,7 +95,7 @@ export async function measureRealPrometheus(options: {
   };
   const files = new Map([['appliance.yml', Buffer.from(stringify(appliance))]]);
   const bundle: Bundle = { kind: 'folder', mainFile: 'appliance.yml', files, version: contentVersion(files), source: 'bench bundle' };
-  const release = await prepareRelease({ bundle, builtin: await readDefaultBundle(), env: {}, dataDir: dir, generatedGrafanaPassword: 'bench' });
+  const release = await resolveRelease(bundle, await readDefaultBundle(), { dataDir: dir });
   await writeTree(join(dir, 'release'), release.files);
 
   const child = spawn(options.binary, [`--config.file=${join(dir, 'release', 'prometheus', 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'tsdb')}`, `--web.listen-address=127.0.0.1:${port}`], {

@@ -3,6 +3,7 @@ import type { Registry } from 'prom-client';
 import type { AdminRegistry, AdminServer, StatusValue } from '../admin/admin-server.ts';
 import type { Bundle } from '../config/bundle.ts';
 import { loadBundleFromCache, saveBundleToCache } from '../config/bundle-cache.ts';
+import { ConfigError } from '../config/errors.ts';
 import { readDefaultBundle } from '../config/default-bundle.ts';
 import { describeLocation } from '../config/location.ts';
 import { createBundleSource } from '../config/sources/create-source.ts';
@@ -14,19 +15,20 @@ import { endLeftovers } from '../processes/leftovers.ts';
 import { runDir } from '../processes/specs.ts';
 import type { StopReport } from '../processes/supervisor.ts';
 import { dataDirLayout, type DataDirLayout } from '../render/data-dir.ts';
-import { applyBundle } from '../render/pipeline.ts';
+import { publishRelease } from '../render/publish.ts';
+import { checkWithTools } from '../render/tool-checks.ts';
 import { AmpProxyRunner } from './amp-proxy-runner.ts';
-import { describeApplyError, planBundle, rollBackRelease, type ApplyError } from './apply.ts';
+import { describeApplyError, rollBackRelease, type ApplyError } from './apply.ts';
+import { resolveBundle } from './resolve-bundle.ts';
 import { ComponentsRunner } from './components-runner.ts';
 import { ConfigPoller } from './config-poller.ts';
 import { DiscoveryRunner } from './discovery-runner.ts';
 import { loadOrCreateSecret } from './kept-secret.ts';
 import { createConfigMetrics, type ConfigMetrics } from './metrics.ts';
-import type { RunSettings } from './run-settings.ts';
+import type { ApplianceSettings } from './settings.ts';
 
 export interface ApplianceOptions {
-  settings: RunSettings;
-  env: NodeJS.ProcessEnv;
+  settings: ApplianceSettings;
   logger: Logger;
   registry: Registry;
   /**
@@ -60,8 +62,7 @@ const APPLY_DRAIN_CAP_MS = 5_000;
  * and keeps the last good config running whenever a bundle is unreachable or refused.
  */
 export class Appliance {
-  readonly #settings: RunSettings;
-  readonly #env: NodeJS.ProcessEnv;
+  readonly #settings: ApplianceSettings;
   readonly #log: Logger;
   readonly #layout: DataDirLayout;
   readonly #locationText: string;
@@ -83,7 +84,6 @@ export class Appliance {
 
   constructor(options: ApplianceOptions) {
     this.#settings = options.settings;
-    this.#env = options.env;
     this.#log = options.logger.child({ component: 'appliance' });
     this.#layout = dataDirLayout(options.settings.processes.dataDir);
     this.#locationText = describeLocation(options.settings.location);
@@ -108,7 +108,7 @@ export class Appliance {
     this.#host = await inspectHost(this.#settings.processes);
     this.#log.info({ versions: versionTexts(this.#host), memoryLimitBytes: this.#host.memoryLimitBytes ?? null }, 'programs and container');
     this.#builtin = await readDefaultBundle();
-    const source = createBundleSource(this.#settings.location, { env: this.#env, allowHttp: this.#settings.allowHttp });
+    const source = createBundleSource(this.#settings.location, { env: this.#settings.variables, allowHttp: this.#settings.allowHttp });
     this.#log.info({ source: this.#locationText, pollIntervalMs: this.#settings.pollIntervalMs }, 'config source');
     this.#poller = new ConfigPoller({
       source,
@@ -249,32 +249,28 @@ export class Appliance {
     const started = Date.now();
     this.#metrics.lastApplyTimestamp.set(started / 1000);
     try {
-      const plan = await planBundle(bundle, {
-        builtin: this.#builtin!,
-        env: this.#env,
-        identity: this.#identity,
-        processes: this.#settings.processes,
-        host: this.#host,
-        layout: this.#layout,
-        generatedGrafanaPassword: () => {
-          const file = join(this.#layout.grafanaData, 'generated-admin-password');
-          return loadOrCreateSecret(file, () => this.#log.warn({ file }, 'grafana.adminPassword is not set: generated a Grafana admin password; read it from this file (user admin unless grafana.adminUser says otherwise)'));
-        },
-      });
-      const result = await applyBundle({
+      const resolution = await resolveBundle({
         bundle,
         builtin: this.#builtin!,
-        env: this.#env,
-        dataDir: this.#layout.root,
-        ...(this.#identity ? { identity: this.#identity } : {}),
-        ...(plan.generatedGrafanaPassword ? { generatedGrafanaPassword: plan.generatedGrafanaPassword } : {}),
-        grafanaSecretKey: await loadOrCreateSecret(join(this.#layout.grafanaData, 'secret-key')),
-        tools: this.#settings.tools,
+        settings: this.#settings,
+        identity: this.#identity,
+        host: this.#host,
+        secrets: {
+          generatedGrafanaPassword: () => {
+            const file = join(this.#layout.grafanaData, 'generated-admin-password');
+            return loadOrCreateSecret(file, () => this.#log.warn({ file }, 'grafana.adminPassword is not set: generated a Grafana admin password; read it from this file (user admin unless grafana.adminUser says otherwise)'));
+          },
+          grafanaSecretKey: await loadOrCreateSecret(join(this.#layout.grafanaData, 'secret-key')),
+        },
+        judgedFor: 'here',
       });
+      if (!resolution.ok) throw new ConfigError(resolution.issues);
+      const plan = resolution.resolved;
+      const publish = await publishRelease(plan.layout, plan.files, (dir, files) => checkWithTools(dir, files, this.#settings.tools, bundle.mainFile));
       if (this.#stopping) throw new Error('the appliance is stopping');
       await this.#proxy.apply(plan.amp);
       const components = await this.#components.ensure(plan.specs, this.#settings.stopBudgetMs);
-      if (components === 'unchanged' && result.publish.changed) await this.#reloadOrRollBack();
+      if (components === 'unchanged' && publish.changed) await this.#reloadOrRollBack();
       await this.#discovery.apply(plan.discovery);
       if (!fromCache && this.#settings.location.kind !== 'default') await saveBundleToCache(this.#layout.bundleCache, this.#locationText, bundle);
 
@@ -290,7 +286,7 @@ export class Appliance {
       this.#lastFailure = undefined;
       this.#applyCount++;
       this.#log.info(
-        { source: bundle.source, version: bundle.version, fromCache, components, rendered: result.publish.changed, durationMs: Date.now() - started },
+        { source: bundle.source, version: bundle.version, fromCache, components, rendered: publish.changed, durationMs: Date.now() - started },
         'config bundle applied',
       );
       return true;

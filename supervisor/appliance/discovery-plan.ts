@@ -1,5 +1,4 @@
 import type { ApplianceConfig } from '../config/schema.ts';
-import { resolveSettings } from '../discovery/resolve-settings.ts';
 import { scopesOf } from '../discovery/scopes.ts';
 import type { DiscoverySettings } from '../discovery/settings.ts';
 import type { TaskIdentity } from '../identity/task-metadata.ts';
@@ -11,19 +10,26 @@ export interface DiscoveryPlan {
   defaultScrapeTimeout: string;
 }
 
+/** A plan (undefined: discovery off), or what the environment lacks for one (no region to watch). */
+export type PlannedDiscovery = { plan: DiscoveryPlan | undefined } | { lacking: string };
+
 /**
- * Discovery settings for a bundle: its `discovery:` section with the DISCOVERY_* variables on top,
- * the region from AWS_REGION or the
- * task's own, and, on ECS with no clusters or accounts named, the appliance's own cluster.
- * Undefined when the bundle turns discovery off. Throws when no region can be known.
+ * Discovery for a bundle whose `discovery:` section already holds the DISCOVERY_* overrides: the
+ * region from AWS_REGION or the task's own, and, on ECS with no clusters or accounts named, the
+ * appliance's own cluster.
  */
-export async function discoveryPlanFor(config: ApplianceConfig, env: NodeJS.ProcessEnv, identity: TaskIdentity | undefined): Promise<DiscoveryPlan | undefined> {
-  if (!config.discovery.enabled) return undefined;
-  const settings: DiscoverySettings = await resolveSettings({}, env, structuredClone(config.discovery));
+export function planDiscovery(config: ApplianceConfig, where: { region: string | undefined; identity: TaskIdentity | undefined }): PlannedDiscovery {
+  if (!config.discovery.enabled) return { plan: undefined };
+  const settings: DiscoverySettings = structuredClone(config.discovery);
+  const { identity } = where;
   if (identity && settings.clusters.length === 0 && settings.accounts.length === 0) settings.clusters = [identity.clusterArn];
-  const fallbackRegion = env.AWS_REGION || env.AWS_DEFAULT_REGION || identity?.region || undefined;
-  scopesOf(settings, fallbackRegion);
-  return { settings, fallbackRegion, defaultScrapeTimeout: config.prometheus.scrapeTimeout };
+  const fallbackRegion = where.region ?? (identity?.region || undefined);
+  try {
+    scopesOf(settings, fallbackRegion);
+  } catch (error) {
+    return { lacking: (error as Error).message };
+  }
+  return { plan: { settings, fallbackRegion, defaultScrapeTimeout: config.prometheus.scrapeTimeout } };
 }
 
 export function samePlan(a: DiscoveryPlan | undefined, b: DiscoveryPlan | undefined): boolean {

@@ -6,6 +6,7 @@ import { Registry } from 'prom-client';
 import { createLogger } from '../log.ts';
 import { explainText } from '../discovery/explain.ts';
 import { DiscoveryService, type CycleReport } from '../discovery/service.ts';
+import { discoveryOverridesFromEnvironment, discoveryOverridesFromFlags } from '../discovery/overrides.ts';
 import { resolveSettings } from '../discovery/resolve-settings.ts';
 import type { DiscoverySettings } from '../discovery/settings.ts';
 import { cycleSummary } from '../discovery/summary.ts';
@@ -60,7 +61,7 @@ export async function main(argv: string[]): Promise<number> {
 
   let settings: DiscoverySettings;
   try {
-    settings = await resolveSettings(values, process.env);
+    settings = await resolveSettings(values.settings, discoveryOverridesFromEnvironment(process.env), discoveryOverridesFromFlags(values));
   } catch (error) {
     process.stderr.write(`ecs-appliance discover: ${error instanceof Error ? error.message : String(error)}\n`);
     return 2;

@@ -1,11 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import process from 'node:process';
 import { writeTree } from '../config/atomic-files.ts';
 import { ConfigError } from '../config/errors.ts';
-import { fetchBundleOnce } from '../config/fetch-once.ts';
 import { defaultDataDir } from '../processes/settings.ts';
 import { readCommandLine } from './command-line.ts';
-import { prepareRelease } from '../render/pipeline.ts';
+import { resolveElsewhere } from './resolve-elsewhere.ts';
+import { settingsFromEnvironment } from '../appliance/settings.ts';
 
 const USAGE = `usage: ecs-appliance render [LOCATION] --out DIR [--data-dir DIR]
 
@@ -30,15 +29,15 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
 
-  const env = process.env;
   try {
-    const { bundle, builtin } = await fetchBundleOnce(parsed.positionals[0], env);
-    const dataDir = parsed.values['data-dir'] ?? (env.APPLIANCE_DATA_DIR || defaultDataDir);
-    const generated = randomBytes(18).toString('base64url');
-    const prepared = await prepareRelease({ bundle, builtin, env, dataDir, generatedGrafanaPassword: generated });
-    await writeTree(out, prepared.files);
-    for (const path of [...prepared.files.keys()].sort()) process.stdout.write(`${path}\n`);
-    if (!prepared.loaded.config.grafana.adminPassword && prepared.loaded.config.components.grafana) {
+    const settings = settingsFromEnvironment(process.env, { location: parsed.positionals[0], dataDir: parsed.values['data-dir'] });
+    const { resolution } = await resolveElsewhere(settings);
+    if (!resolution.ok) throw new ConfigError(resolution.issues);
+    for (const note of resolution.notes) process.stderr.write(`note: ${note}\n`);
+    const { files, loaded } = resolution.resolved;
+    await writeTree(out, files);
+    for (const path of [...files.keys()].sort()) process.stdout.write(`${path}\n`);
+    if (!loaded.config.grafana.adminPassword && loaded.config.components.grafana) {
       process.stderr.write('note: grafana.adminPassword is not set; grafana.ini holds a random password generated for this render only\n');
     }
     return 0;

@@ -5,7 +5,7 @@ import { createLogger } from '../log.ts';
 import { registerSecretsFromEnvironment } from '../secrets.ts';
 import { stopOnSignals } from '../processes/shutdown.ts';
 import { Appliance } from '../appliance/appliance.ts';
-import { runSettingsFromEnvironment } from '../appliance/run-settings.ts';
+import { settingsFromEnvironment } from '../appliance/settings.ts';
 import { readCommandLine } from './command-line.ts';
 
 const USAGE = `usage: ecs-appliance run
@@ -32,7 +32,7 @@ export async function main(argv: string[]): Promise<number> {
 
   let settings;
   try {
-    settings = runSettingsFromEnvironment(process.env);
+    settings = settingsFromEnvironment(process.env);
   } catch (error) {
     process.stderr.write(`ecs-appliance run: ${(error as Error).message}\n`);
     return 2;
@@ -51,7 +51,7 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
 
-  const appliance = new Appliance({ settings, env: process.env, logger, registry, admin: { endpoint: admin, followsBundle: settings.adminAddress === undefined } });
+  const appliance = new Appliance({ settings, logger, registry, admin: { endpoint: admin, followsBundle: settings.adminAddress === undefined } });
   appliance.registerWith(admin);
   const stopped = stopOnSignals({ supervisor: appliance, logger, budgetMs: settings.stopBudgetMs, beforeStop: () => appliance.stopBackground() });
   const onHangup = () => appliance.pollNow();

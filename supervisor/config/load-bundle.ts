@@ -6,6 +6,8 @@ import { substituteEnvironment, type Environment } from './env-substitution.ts';
 import { parseYamlDocument, parseYamlFile } from './yaml-file.ts';
 import type { Bundle } from './bundle.ts';
 import type { Document, LineCounter } from 'yaml';
+import { applyDiscoveryOverrides, overrideAt, type DiscoveryOverrides, type OverriddenKeys } from '../discovery/overrides.ts';
+import type { DiscoverySettingsInput } from '../discovery/settings.ts';
 
 export interface BundleFile {
   /** File name inside its folder, e.g. `ecs.yml`; also the name it is written under. */
@@ -28,7 +30,10 @@ export interface LoadedBundle {
 }
 
 export interface LoadOptions {
+  /** What `${VAR}` references resolve to. */
   env: Environment;
+  /** DISCOVERY_* from the environment, set over the `discovery:` section before it is validated. */
+  discoveryOverrides?: DiscoveryOverrides;
   /** The default bundle, whose rules and dashboards are the built-in ones. */
   builtin?: Bundle;
 }
@@ -51,7 +56,7 @@ export function loadBundle(bundle: Bundle, options: LoadOptions): LoadedBundle {
     }
   };
 
-  const config = collect(() => parseApplianceConfig(bundle.mainFile, text(bundle, bundle.mainFile), options.env));
+  const config = collect(() => parseApplianceConfig(bundle.mainFile, text(bundle, bundle.mainFile), options.env, options.discoveryOverrides));
   const own = splitFolders(bundle, issues);
   for (const rule of own.rules) collect(() => checkRuleFile(`rules/${rule.name}`, rule.text));
   for (const dashboard of own.dashboards) collect(() => checkDashboard(`dashboards/${dashboard.name}`, dashboard.text));
@@ -70,16 +75,37 @@ export function loadBundle(bundle: Bundle, options: LoadOptions): LoadedBundle {
   };
 }
 
-/** Parses `appliance.yml` text: YAML, then `${ENV}` substitution, then the schema. */
-export function parseApplianceConfig(file: string, source: string, env: Environment): ApplianceConfig {
+/** Parses `appliance.yml` text: YAML, then `${ENV}` substitution and the DISCOVERY_* overrides, then the schema. */
+export function parseApplianceConfig(file: string, source: string, env: Environment, discoveryOverrides: DiscoveryOverrides = {}): ApplianceConfig {
   const { document, lineCounter } = parseYamlDocument(file, source);
   // Secrets resolved into the bundle are known to the redactor before anything can print them.
   for (const secret of substituteEnvironment(file, document, lineCounter, env).secrets) registerSecret(secret);
   const data: unknown = document.toJS({ maxAliasCount: 100 }) ?? {};
+  const { overridden } = overrideDiscovery(data, discoveryOverrides);
   const result = applianceConfigSchema.safeParse(data, { error: applianceErrorMap });
-  if (!result.success) throw new ConfigError(toConfigIssues(file, result.error, (path) => positionOf(document, lineCounter, path)));
+  if (!result.success) {
+    const issues = toConfigIssues(file, result.error, (path) => positionOf(document, lineCounter, path));
+    // A value a variable set is told against the variable: the file does not hold it.
+    throw new ConfigError(issues.map((issue) => {
+      const from = issue.path?.startsWith('discovery.') ? overrideAt(overridden, issue.path.slice('discovery.'.length)) : undefined;
+      return from ? { file: `${from} (environment)`, path: issue.path!, message: issue.message } : issue;
+    }));
+  }
   registerSecret(result.data.grafana.adminPassword);
   return result.data;
+}
+
+/** Sets the overrides over the document's `discovery:` section in place (when it is a mapping, or absent). */
+function overrideDiscovery(data: unknown, overrides: DiscoveryOverrides): { overridden: OverriddenKeys } {
+  if (Object.keys(overrides).length === 0 || typeof data !== 'object' || data === null || Array.isArray(data)) return { overridden: new Map() };
+  const document = data as { discovery?: unknown };
+  const current = document.discovery ?? {};
+  if (typeof current !== 'object' || current === null || Array.isArray(current)) return { overridden: new Map() };
+  // Discovery turned off stays off, and what would have tuned it is not judged.
+  if ((current as { enabled?: unknown }).enabled === false) return { overridden: new Map() };
+  const { section, overridden } = applyDiscoveryOverrides(current as DiscoverySettingsInput, overrides);
+  document.discovery = section;
+  return { overridden };
 }
 
 interface Folders {

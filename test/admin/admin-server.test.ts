@@ -4,7 +4,7 @@ import { Counter, Registry } from 'prom-client';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AdminServer, defaultAdminAddress } from '../../supervisor/admin/admin-server.ts';
-import { runSettingsFromEnvironment } from '../../supervisor/appliance/run-settings.ts';
+import { settingsFromEnvironment } from '../../supervisor/appliance/settings.ts';
 import { applianceConfigSchema } from '../../supervisor/config/schema.ts';
 import { freePort } from '../processes/free-port.ts';
 import { Supervisor } from '../../supervisor/processes/supervisor.ts';
@@ -111,7 +111,7 @@ describe('the admin endpoint', () => {
 
   it('listens on loopback by default, and moves where it is told, keeping the old listener when the new address is taken', async () => {
     assert.equal(defaultAdminAddress, '127.0.0.1:9901');
-    assert.equal(runSettingsFromEnvironment({}).adminAddress, undefined, 'unset APPLIANCE_ADMIN_ADDR: the bundle decides');
+    assert.equal(settingsFromEnvironment({}).adminAddress, undefined, 'unset APPLIANCE_ADMIN_ADDR: the bundle decides');
     assert.equal(applianceConfigSchema.parse({}).listen.adminHost, '127.0.0.1', "the bundle's default is loopback too");
 
     const admin = new AdminServer({ registry: new Registry(), logger: capturingLogger().logger });

@@ -30,6 +30,8 @@ describe('ecs-appliance check / render', () => {
       'bad-rule/appliance.yml': '{}\n',
       'bad-rule/rules/app.yml': 'groups:\n  - name: app\n    rules:\n      - alert: Broken\n        expr: sum(rate(http_requests_total[5m]) by\n',
       'bad-route/appliance.yml': 'alertmanager:\n  route: { receiver: pager }\n  receivers: [{ name: default }]\n',
+      'bad-rule-and-route/appliance.yml': 'alertmanager:\n  route: { receiver: pager }\n  receivers: [{ name: default }]\n',
+      'bad-rule-and-route/rules/app.yml': 'groups:\n  - name: app\n    rules:\n      - alert: Broken\n        expr: sum(rate(http_requests_total[5m]) by\n',
       'bad-schema.yml': 'discovery:\n  rules:\n    - { name: a, cluster: prod, endpoints: [{ port: 0 }] }\n',
       'needs-env.yml': 'grafana:\n  adminPassword: ${GRAFANA_ADMIN_PASSWORD}\n',
     });
@@ -68,6 +70,20 @@ describe('ecs-appliance check / render', () => {
     assert.equal(result.code, 1);
     // Told against the bundle key it came from, not only the rendered file.
     assert.match(result.stderr, /appliance\.yml: alertmanager\.route: amtool check-config failed:\n {2}FAILED: undefined receiver "pager" used in route\n.*\n {2}\(in the rendered alertmanager\/alertmanager\.yml\)/);
+  });
+
+  it('reports promtool\'s and amtool\'s verdicts together, with the notes', async () => {
+    const result = await cli(['check', join(dir, 'bad-rule-and-route')]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /^rules\/app\.yml:5:15: promtool check rules failed/m);
+    assert.match(result.stderr, /^appliance\.yml: alertmanager\.route: amtool check-config failed:/m);
+    assert.match(result.stderr, /^note: discovery needs a region where it runs/m);
+  });
+
+  it('judges DISCOVERY_* as run applies them, naming the variable', async () => {
+    const result = await cli(['check', join(dir, 'good')], { DISCOVERY_INTERVAL: 'soon' });
+    assert.equal(result.code, 1);
+    assert.equal(result.stderr.trim(), 'DISCOVERY_INTERVAL (environment): discovery.interval: expected a Prometheus duration such as 15s, 1m or 1h30m');
   });
 
   it('prints schema errors and missing variables by file and path', async () => {

@@ -3,11 +3,37 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { contentVersion, type Bundle } from '../../supervisor/config/bundle.ts';
+import { resolveBundle, type ResolvedBundle } from '../../supervisor/appliance/resolve-bundle.ts';
+import { settingsFromEnvironment } from '../../supervisor/appliance/settings.ts';
+import { ConfigError } from '../../supervisor/config/errors.ts';
+import type { TaskIdentity } from '../../supervisor/identity/task-metadata.ts';
 import type { ToolPaths } from '../../supervisor/render/tool-checks.ts';
 import { PROGRAMS } from '../programs.ts';
 
 /** promtool and amtool of the versions the image ships. */
 export const TOOLS: ToolPaths = { promtool: PROGRAMS.promtool, amtool: PROGRAMS.amtool };
+
+/**
+ * What `render` would write for a bundle, through the one resolve function `run` and `check` use;
+ * throws the bundle's problems as a ConfigError.
+ */
+export async function resolveRelease(
+  bundle: Bundle,
+  builtin: Bundle,
+  options: { env?: Record<string, string>; identity?: TaskIdentity; grafanaSecretKey?: string; dataDir?: string } = {},
+): Promise<ResolvedBundle> {
+  const resolution = await resolveBundle({
+    bundle,
+    builtin,
+    settings: settingsFromEnvironment({ ...options.env, APPLIANCE_DATA_DIR: options.dataDir ?? '/var/lib/ecs-appliance' }),
+    identity: options.identity,
+    host: { versions: {}, memoryLimitBytes: undefined },
+    secrets: { generatedGrafanaPassword: async () => 'generated-password', grafanaSecretKey: options.grafanaSecretKey },
+    judgedFor: 'elsewhere',
+  });
+  if (!resolution.ok) throw new ConfigError(resolution.issues);
+  return resolution.resolved;
+}
 
 /** A folder bundle from file contents, as a source would return it. */
 export function folderBundle(files: Record<string, string>, source = 'test bundle'): Bundle {

@@ -6,8 +6,9 @@ import type { Bundle } from '../../supervisor/config/bundle.ts';
 import { readDefaultBundle } from '../../supervisor/config/default-bundle.ts';
 import { ConfigError } from '../../supervisor/config/errors.ts';
 import { dataDirLayout } from '../../supervisor/render/data-dir.ts';
-import { applyBundle } from '../../supervisor/render/pipeline.ts';
-import { folderBundle, run, tempDir, TOOLS } from './fixtures.ts';
+import { publishRelease } from '../../supervisor/render/publish.ts';
+import { checkWithTools } from '../../supervisor/render/tool-checks.ts';
+import { folderBundle, resolveRelease, run, tempDir, TOOLS } from './fixtures.ts';
 
 const BAD_RULE = 'groups:\n  - name: broken\n    rules:\n      - alert: Broken\n        expr: sum(rate(up[5m]) by\n';
 
@@ -20,16 +21,20 @@ describe('stage → validate → swap', () => {
   });
   after(() => rm(dataDir, { recursive: true, force: true }));
 
-  const apply = (bundle: Bundle) => applyBundle({ bundle, builtin, env: {}, dataDir, generatedGrafanaPassword: 'pw', tools: TOOLS });
+  /** What `run` does with a bundle before the components: resolve it, then stage → promtool/amtool → swap. */
+  const apply = async (bundle: Bundle) => {
+    const release = await resolveRelease(bundle, builtin, { dataDir });
+    return publishRelease(release.layout, release.files, (dir, files) => checkWithTools(dir, files, TOOLS, bundle.mainFile));
+  };
   const paths = () => dataDirLayout(dataDir);
   const currentConfig = () => readFile(paths().prometheusConfigFile, 'utf8');
   const interval = (seconds: number) => folderBundle({ 'appliance.yml': `prometheus: { scrapeInterval: ${seconds}s }\n` });
 
   it('publishes a first release behind the current symlink', async () => {
     const result = await apply(interval(30));
-    assert.equal(result.publish.changed, true);
+    assert.equal(result.changed, true);
     assert.match(await readlink(paths().configCurrent), /^releases\/[\w-]+$/);
-    assert.equal(join(paths().configRoot, await readlink(paths().configCurrent)), result.publish.release);
+    assert.equal(join(paths().configRoot, await readlink(paths().configCurrent)), result.release);
     assert.match(await currentConfig(), /scrape_interval: "30s"/);
     const check = await run(TOOLS.promtool, ['check', 'config', paths().prometheusConfigFile], dataDir);
     assert.equal(check.code, 0, check.output);
@@ -38,7 +43,7 @@ describe('stage → validate → swap', () => {
   it('reports no change when the rendered files are the same', async () => {
     const before = await readlink(paths().configCurrent);
     const result = await apply(interval(30));
-    assert.equal(result.publish.changed, false);
+    assert.equal(result.changed, false);
     assert.equal(await readlink(paths().configCurrent), before);
   });
 

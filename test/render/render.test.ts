@@ -7,11 +7,10 @@ import type { Bundle } from '../../supervisor/config/bundle.ts';
 import type { TaskIdentity } from '../../supervisor/identity/task-metadata.ts';
 import { readDefaultBundle } from '../../supervisor/config/default-bundle.ts';
 import { ConfigError } from '../../supervisor/config/errors.ts';
-import { prepareRelease, type PrepareOptions } from '../../supervisor/render/pipeline.ts';
 import { checkWithTools } from '../../supervisor/render/tool-checks.ts';
 import { renderBounded } from '../../supervisor/render/bounded-render.ts';
 import type { TemplateSources } from '../../supervisor/render/templates.ts';
-import { folderBundle, parseGrafanaIni, run, tempDir, TOOLS, writeFiles } from './fixtures.ts';
+import { folderBundle, parseGrafanaIni, resolveRelease, run, tempDir, TOOLS, writeFiles } from './fixtures.ts';
 
 const DATA_DIR = '/var/lib/ecs-appliance';
 const IDENTITY: TaskIdentity = {
@@ -45,8 +44,7 @@ describe('rendering', () => {
   });
   after(() => rm(scratch, { recursive: true, force: true }));
 
-  const prepare = (bundle: Bundle, extra: Partial<PrepareOptions> = {}) =>
-    prepareRelease({ bundle, builtin, env: {}, dataDir: DATA_DIR, generatedGrafanaPassword: 'generated-password', ...extra });
+  const prepare = (bundle: Bundle, extra: Parameters<typeof resolveRelease>[2] = {}) => resolveRelease(bundle, builtin, { dataDir: DATA_DIR, ...extra });
 
   /** Writes a release and runs the real promtool (full config check, with rule files) and amtool on it. */
   async function assertToolsAccept(files: ReadonlyMap<string, string>, name: string): Promise<void> {

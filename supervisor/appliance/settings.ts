@@ -1,13 +1,18 @@
+import { resolve } from 'node:path';
 import type { Environment } from '../config/env-substitution.ts';
 import { allowHttpFromEnvironment } from '../config/fetch-once.ts';
 import { parseConfigLocation, type ConfigLocation } from '../config/location.ts';
 import { DEFAULT_BUNDLE_DIR } from '../config/package-paths.ts';
+import { discoveryOverridesFromEnvironment, type DiscoveryOverrides } from '../discovery/overrides.ts';
 import { parseDuration } from '../duration.ts';
 import { processEnvironment, type ProcessEnvironment } from '../processes/settings.ts';
 import { toolPathsFromEnvironment, type ToolPaths } from '../render/tool-checks.ts';
 
-/** What `run` takes from its environment; the bundle decides everything else. */
-export interface RunSettings {
+/**
+ * Everything the appliance takes from its environment, read once at the edge by each command;
+ * the bundle decides everything else.
+ */
+export interface ApplianceSettings {
   location: ConfigLocation;
   allowHttp: boolean;
   /** Time between polls of the config source (CONFIG_POLL_INTERVAL, default 60 s). */
@@ -18,22 +23,35 @@ export interface RunSettings {
   stopBudgetMs: number;
   processes: ProcessEnvironment;
   tools: ToolPaths;
+  /** What `${VAR}` in a bundle resolves to: the environment as given. */
+  variables: Environment;
+  /** DISCOVERY_*, set over the bundle's `discovery:` section. */
+  discoveryOverrides: DiscoveryOverrides;
+  /** AWS_REGION (or AWS_DEFAULT_REGION): discovery's region when the bundle names none; on ECS the task's own otherwise. */
+  region: string | undefined;
 }
 
 export const defaultPollIntervalMs = 60_000;
 export const defaultStopBudgetMs = 25_000;
 
-/** Reads the environment; throws naming the variable that is wrong. */
-export function runSettingsFromEnvironment(env: NodeJS.ProcessEnv): RunSettings {
-  const allowHttp = allowHttpFromEnvironment(env);
+/**
+ * Reads the environment; throws naming the variable that is wrong. A one-shot command's LOCATION
+ * argument stands in for CONFIG_LOCATION, and `render --data-dir` for APPLIANCE_DATA_DIR.
+ */
+export function settingsFromEnvironment(env: NodeJS.ProcessEnv, given: { location?: string | undefined; dataDir?: string | undefined } = {}): ApplianceSettings {
+  const variables = env as Environment;
+  const allowHttp = allowHttpFromEnvironment(variables);
   return {
-    location: parseConfigLocation(env.CONFIG_LOCATION, { allowHttp, defaultBundlePath: DEFAULT_BUNDLE_DIR }),
+    location: parseConfigLocation(given.location ?? env.CONFIG_LOCATION, { allowHttp, defaultBundlePath: DEFAULT_BUNDLE_DIR }),
     allowHttp,
     pollIntervalMs: durationVariable(env, 'CONFIG_POLL_INTERVAL', defaultPollIntervalMs),
     adminAddress: env.APPLIANCE_ADMIN_ADDR?.trim() || undefined,
     stopBudgetMs: durationVariable(env, 'APPLIANCE_STOP_BUDGET', defaultStopBudgetMs),
-    processes: processEnvironment(env),
-    tools: toolPathsFromEnvironment(env as Environment),
+    processes: processEnvironment(given.dataDir ? { ...env, APPLIANCE_DATA_DIR: resolve(given.dataDir) } : env),
+    tools: toolPathsFromEnvironment(variables),
+    variables,
+    discoveryOverrides: discoveryOverridesFromEnvironment(env),
+    region: env.AWS_REGION?.trim() || env.AWS_DEFAULT_REGION?.trim() || undefined,
   };
 }
 

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
+import type { Verdict } from '../lifecycle.ts';
 import type { Logger } from '../log.ts';
 import { parseListenAddress, type ListenAddress } from '../proxy/listen-address.ts';
 import { redact } from '../secrets.ts';
@@ -8,25 +9,14 @@ import { redactSecrets } from './redact.ts';
 /** /status shows the appliance's whole state: loopback unless the bundle (listen.adminHost) or APPLIANCE_ADMIN_ADDR opens it. */
 export const defaultAdminAddress = '127.0.0.1:9901';
 
-export interface HealthCheck {
-  healthy: boolean;
-  /** Why not, naming the part that is broken. */
-  reasons: string[];
-}
-
-export interface ReadinessCheck {
-  ready: boolean;
-  reasons: string[];
-}
-
 /** A JSON-safe snapshot: what a module shows about itself on /status. */
 export type StatusValue = string | number | boolean | null | StatusValue[] | { [key: string]: StatusValue | undefined };
 
 /** What modules need from the admin endpoint; the lead wires each module's checks into it. */
 export interface AdminRegistry {
   registerStatus(name: string, snapshot: () => StatusValue): void;
-  registerHealth(name: string, check: () => HealthCheck): void;
-  registerReadiness(name: string, check: () => ReadinessCheck): void;
+  registerHealth(name: string, check: () => Verdict): void;
+  registerReadiness(name: string, check: () => Verdict): void;
 }
 
 const RESERVED_STATUS_KEYS = new Set(['generatedAt', 'healthy', 'ready', 'reasons']);
@@ -39,8 +29,8 @@ const RESERVED_STATUS_KEYS = new Set(['generatedAt', 'healthy', 'ready', 'reason
  */
 export class AdminServer implements AdminRegistry {
   readonly #statuses = new Map<string, () => StatusValue>();
-  readonly #health = new Map<string, () => HealthCheck>();
-  readonly #readiness = new Map<string, () => ReadinessCheck>();
+  readonly #health = new Map<string, () => Verdict>();
+  readonly #readiness = new Map<string, () => Verdict>();
   readonly #log: Logger;
   readonly #registry: Registry;
   #server: Server | undefined;
@@ -63,12 +53,12 @@ export class AdminServer implements AdminRegistry {
     switch (path) {
       case '/healthz': {
         const verdict = this.health();
-        sendJson(response, verdict.healthy ? 200 : 503, verdict.healthy ? { status: 'ok' } : { status: 'unhealthy', reasons: verdict.reasons });
+        sendJson(response, verdict.ok ? 200 : 503, verdict.ok ? { status: 'ok' } : { status: 'unhealthy', reasons: verdict.reasons });
         return;
       }
       case '/readyz': {
         const verdict = this.readiness();
-        sendJson(response, verdict.ready ? 200 : 503, verdict.ready ? { status: 'ready' } : { status: 'not ready', reasons: verdict.reasons });
+        sendJson(response, verdict.ok ? 200 : 503, verdict.ok ? { status: 'ready' } : { status: 'not ready', reasons: verdict.reasons });
         return;
       }
       case '/status':
@@ -93,41 +83,41 @@ export class AdminServer implements AdminRegistry {
     register(this.#statuses, 'status section', name, snapshot);
   }
 
-  registerHealth(name: string, check: () => HealthCheck): void {
+  registerHealth(name: string, check: () => Verdict): void {
     register(this.#health, 'health check', name, check);
   }
 
-  registerReadiness(name: string, check: () => ReadinessCheck): void {
+  registerReadiness(name: string, check: () => Verdict): void {
     register(this.#readiness, 'readiness check', name, check);
   }
 
   /** Every health check combined; a check that throws counts as unhealthy. */
-  health(): HealthCheck {
+  health(): Verdict {
     const reasons: string[] = [];
     for (const [name, check] of this.#health) {
       try {
         const verdict = check();
-        if (!verdict.healthy) reasons.push(...(verdict.reasons.length > 0 ? verdict.reasons : [`${name} is unhealthy`]));
+        if (!verdict.ok) reasons.push(...(verdict.reasons.length > 0 ? verdict.reasons : [`${name} is unhealthy`]));
       } catch (error) {
         reasons.push(`${name} health check failed: ${(error as Error).message}`);
       }
     }
-    return { healthy: reasons.length === 0, reasons };
+    return { ok: reasons.length === 0, reasons };
   }
 
   /** Every readiness check combined; with none registered nothing is known to be ready. */
-  readiness(): ReadinessCheck {
-    if (this.#readiness.size === 0) return { ready: false, reasons: ['nothing has reported readiness yet'] };
+  readiness(): Verdict {
+    if (this.#readiness.size === 0) return { ok: false, reasons: ['nothing has reported readiness yet'] };
     const reasons: string[] = [];
     for (const [name, check] of this.#readiness) {
       try {
         const verdict = check();
-        if (!verdict.ready) reasons.push(...(verdict.reasons.length > 0 ? verdict.reasons : [`${name} is not ready`]));
+        if (!verdict.ok) reasons.push(...(verdict.reasons.length > 0 ? verdict.reasons : [`${name} is not ready`]));
       } catch (error) {
         reasons.push(`${name} readiness check failed: ${(error as Error).message}`);
       }
     }
-    return { ready: reasons.length === 0, reasons };
+    return { ok: reasons.length === 0, reasons };
   }
 
   status(): Record<string, unknown> {
@@ -135,8 +125,8 @@ export class AdminServer implements AdminRegistry {
     const readiness = this.readiness();
     const snapshot: Record<string, unknown> = {
       generatedAt: new Date().toISOString(),
-      healthy: health.healthy,
-      ready: readiness.ready,
+      healthy: health.ok,
+      ready: readiness.ok,
       reasons: [...health.reasons, ...readiness.reasons],
     };
     for (const [name, provider] of this.#statuses) {

@@ -8,6 +8,7 @@ import { readDefaultBundle } from '../config/default-bundle.ts';
 import { describeLocation } from '../config/location.ts';
 import { createBundleSource } from '../config/sources/create-source.ts';
 import { readTaskIdentity, type TaskIdentity } from '../identity/task-metadata.ts';
+import type { Verdict } from '../lifecycle.ts';
 import type { Logger } from '../log.ts';
 import type { ProcessTimings } from '../processes/component-process.ts';
 import { inspectHost, versionTexts, type HostFacts } from '../processes/host-facts.ts';
@@ -88,7 +89,7 @@ export class Appliance {
     this.#layout = dataDirLayout(options.settings.processes.dataDir);
     this.#locationText = describeLocation(options.settings.location);
     this.#admin = options.admin;
-    this.#metrics = createConfigMetrics(options.registry, () => this.readiness().ready);
+    this.#metrics = createConfigMetrics(options.registry, () => this.readiness().ok);
     for (const result of ['success', 'failure']) this.#metrics.reloads.inc({ result }, 0);
     this.#proxy = new AmpProxyRunner({ logger: options.logger, registry: options.registry });
     this.#components = new ComponentsRunner({
@@ -156,10 +157,10 @@ export class Appliance {
     this.#components.killAll();
   }
 
-  readiness(): { ready: boolean; reasons: string[] } {
+  readiness(): Verdict {
     if (!this.#applied) {
       const why = this.#lastFailure ? `${this.#lastFailure.message}${this.#lastFailure.issues.length > 0 ? `: ${this.#lastFailure.issues.map((i) => i.message).join('; ')}` : ''}` : 'first poll in progress';
-      return { ready: false, reasons: [`no config bundle from ${this.#locationText} has been applied (${why})`] };
+      return { ok: false, reasons: [`no config bundle from ${this.#locationText} has been applied (${why})`] };
     }
     return this.#components.readiness();
   }

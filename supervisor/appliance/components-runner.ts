@@ -2,7 +2,8 @@ import type { Registry } from 'prom-client';
 import type { Logger } from '../log.ts';
 import type { ComponentSpec } from '../processes/component.ts';
 import type { ComponentStatus, ProcessTimings } from '../processes/component-process.ts';
-import { Supervisor, type HealthVerdict, type ReadinessVerdict, type StopReport, type Stoppable } from '../processes/supervisor.ts';
+import type { Verdict } from '../lifecycle.ts';
+import { Supervisor, type StopReport, type Stoppable } from '../processes/supervisor.ts';
 import { removeMetrics } from './metric-names.ts';
 
 /** Components whose configuration the appliance renders, in the order they are reloaded. */
@@ -80,12 +81,12 @@ export class ComponentsRunner {
     return this.#supervisor?.waitReady(timeoutMs) ?? Promise.resolve(false);
   }
 
-  health(): HealthVerdict {
-    return this.#supervisor?.health() ?? { healthy: true, reasons: [] };
+  health(): Verdict {
+    return this.#supervisor?.health() ?? { ok: true, reasons: [] };
   }
 
-  readiness(): ReadinessVerdict {
-    return this.#supervisor?.readiness() ?? { ready: false, reasons: ['no component has been started: no config bundle applied yet'] };
+  readiness(): Verdict {
+    return this.#supervisor?.readiness() ?? { ok: false, reasons: ['no component has been started: no config bundle applied yet'] };
   }
 
   status(): ComponentStatus[] {

@@ -1,4 +1,5 @@
 import type { Registry } from 'prom-client';
+import type { Verdict } from '../lifecycle.ts';
 import type { Logger } from '../log.ts';
 import type { ComponentSpec } from './component.ts';
 import { ComponentProcess, type ComponentStatus, type ProcessTimings, type StopOutcome } from './component-process.ts';
@@ -9,18 +10,6 @@ import type { ReloadResult } from './reload.ts';
 export interface Stoppable {
   name: string;
   stop(graceMs: number): Promise<void>;
-}
-
-export interface HealthVerdict {
-  healthy: boolean;
-  /** One line per problem, naming the component and why; empty when healthy. */
-  reasons: string[];
-}
-
-export interface ReadinessVerdict {
-  ready: boolean;
-  /** One line per component not ready yet. */
-  reasons: string[];
 }
 
 export interface StopReport {
@@ -89,18 +78,18 @@ export class Supervisor {
   }
 
   /** Unhealthy only when something will not fix itself soon: a component crash-looping. */
-  health(): HealthVerdict {
+  health(): Verdict {
     const reasons = this.#components
       .filter((component) => component.crashLooping)
       .map((component) => `${component.name} is crash-looping: ${component.lastError ?? 'unknown reason'}`);
-    return { healthy: reasons.length === 0, reasons };
+    return { ok: reasons.length === 0, reasons };
   }
 
-  readiness(): ReadinessVerdict {
+  readiness(): Verdict {
     const reasons = this.#components
       .filter((component) => !component.ready)
       .map((component) => `${component.name} is not ready (${component.state}${component.lastError ? `; last error: ${component.lastError}` : ''})`);
-    return { ready: reasons.length === 0, reasons };
+    return { ok: reasons.length === 0, reasons };
   }
 
   status(): ComponentStatus[] {

@@ -47,7 +47,7 @@ describe('the admin endpoint', () => {
   it('answers /readyz 503 until every component is ready and a configuration is applied, then 200', async () => {
     const { admin, supervisor, base } = await serve([sleeper]);
     let applied = false;
-    admin.registerReadiness('config', () => (applied ? { ready: true, reasons: [] } : { ready: false, reasons: ['no configuration applied yet'] }));
+    admin.registerReadiness('config', () => (applied ? { ok: true, reasons: [] } : { ok: false, reasons: ['no configuration applied yet'] }));
     assert.equal(await supervisor.waitReady(5_000), true);
     const waiting = await get(base, '/readyz');
     assert.equal(waiting.status, 503);
@@ -82,7 +82,7 @@ describe('the admin endpoint', () => {
 
   it('answers /healthz 503 naming a crash-looping component, with its last lines in /status', async () => {
     const { supervisor, base } = await serve([sleeper, crasher]);
-    assert.ok(await eventually(() => !supervisor.health().healthy, 15_000));
+    assert.ok(await eventually(() => !supervisor.health().ok, 15_000));
     const health = await get(base, '/healthz');
     assert.equal(health.status, 503);
     assert.deepEqual(health.body, { status: 'unhealthy', reasons: ['crasher is crash-looping: exited with code 2'] });
@@ -134,6 +134,6 @@ describe('the admin endpoint', () => {
   it('refuses a malformed listen address with a clear error', async () => {
     const admin = new AdminServer({ registry: new Registry(), logger: capturingLogger().logger });
     await assert.rejects(admin.listen('9901'), /listen address '9901': expected HOST:PORT/);
-    assert.deepEqual(admin.readiness(), { ready: false, reasons: ['nothing has reported readiness yet'] });
+    assert.deepEqual(admin.readiness(), { ok: false, reasons: ['nothing has reported readiness yet'] });
   });
 });

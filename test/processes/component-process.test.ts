@@ -52,7 +52,7 @@ describe('ComponentProcess', () => {
     });
     cleanups.push(() => supervisor.stop(2_000));
     supervisor.start();
-    assert.ok(await eventually(() => !supervisor.health().healthy, 15_000), 'becomes unhealthy');
+    assert.ok(await eventually(() => !supervisor.health().ok, 15_000), 'becomes unhealthy');
     const [reason] = supervisor.health().reasons;
     assert.equal(reason, 'crasher is crash-looping: exited with code 1');
     const [status] = supervisor.status();
@@ -80,7 +80,7 @@ describe('ComponentProcess', () => {
     });
     cleanups.push(() => supervisor.stop(1_000));
     supervisor.start();
-    assert.ok(await eventually(() => !supervisor.health().healthy, 15_000));
+    assert.ok(await eventually(() => !supervisor.health().ok, 15_000));
     assert.match(supervisor.health().reasons[0]!, /^missing is crash-looping: spawn \/nonexistent\/prometheus ENOENT/);
   });
 

@@ -67,7 +67,7 @@ describe('Grafana under the supervisor (stand-in)', () => {
     supervisors.push(supervisor);
     supervisor.start();
     const deadline = Date.now() + 20_000;
-    while (supervisor.health().healthy && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    while (supervisor.health().ok && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
     const status = supervisor.component('grafana')!.status();
     assert.equal(status.crashLooping, true);
     assert.match(status.lastLines.join('\n'), /Could not find config defaults/);

@@ -162,7 +162,7 @@ inspect() { $DOCKER image inspect "$IMAGE" --format "$1"; }
 [ -n "$(inspect '{{index .Config.Labels "org.opencontainers.image.revision"}}')" ] && pass "carries OCI labels" || fail "carries OCI labels"
 inspect '{{json .Config.Volumes}}' | grep -q '"/data"' && pass "declares the /data volume" || fail "declares the /data volume"
 if $DOCKER run --rm --network none --entrypoint sh "$IMAGE" -c \
-     'test ! -e /app/node_modules/typescript && test ! -e /app/node_modules/tsx && test ! -e /app/node_modules/@ecs-appliance && test ! -e /app/dist/test && test -z "$(find /app/dist /app/supervisor -name "*.ts" -o -name "*.map" | head -1)" && test -d /app/templates && test -d /app/supervisor/config/default-bundle && /bin/prometheus --version && /bin/alertmanager --version && /bin/node_exporter --version && /usr/share/grafana/bin/grafana --version' \
+     'test ! -e /app/node_modules/typescript && test ! -e /app/node_modules/tsx && test ! -e /app/node_modules/@ecs-appliance/fake-aws && test ! -e /app/dist/test && test -z "$(find /app/dist /app/supervisor -name "*.ts" -o -name "*.map" | head -1)" && test -d /app/templates && test -d /app/supervisor/config/default-bundle && /bin/prometheus --version && /bin/alertmanager --version && /bin/node_exporter --version && /usr/share/grafana/bin/grafana --version' \
      >"$work/contents.log" 2>&1; then
   pass "holds the binaries and no dev dependencies, sources or source maps"
 else

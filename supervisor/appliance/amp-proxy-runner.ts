@@ -3,19 +3,21 @@ import type { StatusValue } from '../admin/admin-server.ts';
 import type { Logger } from '../log.ts';
 import { resolveAmpTarget, type AmpSettings } from '../proxy/amp-target.ts';
 import type { SigV4Proxy } from '../proxy/sigv4-proxy.ts';
-import type { Stoppable } from '../processes/supervisor.ts';
+import { settlesBy, waitedStep, type Part, type StopStep } from '../lifecycle.ts';
 import { removeMetrics } from './metric-names.ts';
+import type { Release } from './resolve-bundle.ts';
 
 /** How long a proxy being replaced (not the final stop) may drain in-flight remote_write requests. */
 const REPLACE_DRAIN_MS = 10_000;
 
 /**
- * The in-process SigV4 proxy for AMP, on 127.0.0.1:<amp.proxyPort>. Started,
- * replaced or stopped as bundles change; registered with the supervisor to stop after Prometheus,
- * so Prometheus can flush its remote_write queue through it.
+ * The in-process SigV4 proxy for AMP, on 127.0.0.1:<amp.proxyPort>. Started, replaced or stopped
+ * as bundles change; it comes before the components in the appliance's parts, so it stops after
+ * Prometheus and Prometheus can flush its remote_write queue through it.
  */
-export class AmpProxyRunner implements Stoppable {
+export class AmpProxyRunner implements Part<Release> {
   readonly name = 'sigv4-proxy';
+  readonly stopWeight = 1;
   readonly #logger: Logger;
   readonly #registry: Registry;
   #settings: AmpSettings | undefined;
@@ -31,9 +33,10 @@ export class AmpProxyRunner implements Stoppable {
    * It runs in both modes: in `sigv4` mode Prometheus signs its own remote_write and the proxy
    * serves Grafana's queries.
    */
-  async apply(wanted: AmpSettings | undefined): Promise<void> {
+  async apply(release: Release): Promise<void> {
+    const wanted = release.resolved.amp;
     if (JSON.stringify(wanted) === JSON.stringify(this.#settings) && (this.#proxy !== undefined) === (wanted !== undefined)) return;
-    await this.stop(REPLACE_DRAIN_MS);
+    await settlesBy(this.#stopProxy(), Date.now() + REPLACE_DRAIN_MS);
     this.#settings = wanted;
     if (!wanted) return;
     const target = resolveAmpTarget(wanted);
@@ -53,14 +56,16 @@ export class AmpProxyRunner implements Stoppable {
     });
   }
 
-  /** Lets in-flight requests finish for at most `graceMs`. */
-  async stop(graceMs: number): Promise<void> {
+  /** Lets in-flight requests (Prometheus's last remote_write) finish until `deadline`. */
+  stop(deadline: number): Promise<StopStep[]> {
+    return waitedStep(this.name, this.#stopProxy(), deadline, 'requests to AMP were still in flight');
+  }
+
+  /** Stops taking requests; resolves once those in flight have finished. */
+  #stopProxy(): Promise<void> {
     const proxy = this.#proxy;
     this.#proxy = undefined;
-    if (!proxy) return;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([proxy.stop(), new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
-    clearTimeout(timer);
+    return proxy?.stop() ?? Promise.resolve();
   }
 
   status(): StatusValue {

@@ -8,19 +8,19 @@ import { readDefaultBundle } from '../config/default-bundle.ts';
 import { describeLocation } from '../config/location.ts';
 import { createBundleSource } from '../config/sources/create-source.ts';
 import { readTaskIdentity, type TaskIdentity } from '../identity/task-metadata.ts';
-import type { Verdict } from '../lifecycle.ts';
+import { Parts, type StopReport, type Verdict } from '../lifecycle.ts';
 import type { Logger } from '../log.ts';
 import type { ProcessTimings } from '../processes/component-process.ts';
 import { inspectHost, versionTexts, type HostFacts } from '../processes/host-facts.ts';
 import { endLeftovers } from '../processes/leftovers.ts';
 import { runDir } from '../processes/specs.ts';
-import type { StopReport } from '../processes/supervisor.ts';
 import { dataDirLayout, type DataDirLayout } from '../render/data-dir.ts';
 import { publishRelease } from '../render/publish.ts';
 import { checkWithTools } from '../render/tool-checks.ts';
 import { AmpProxyRunner } from './amp-proxy-runner.ts';
-import { describeApplyError, rollBackRelease, type ApplyError } from './apply.ts';
-import { resolveBundle } from './resolve-bundle.ts';
+import { AdminPart } from './admin-part.ts';
+import { describeApplyError, type ApplyError } from './apply-error.ts';
+import { resolveBundle, type Release } from './resolve-bundle.ts';
 import { ComponentsRunner } from './components-runner.ts';
 import { ConfigPoller } from './config-poller.ts';
 import { DiscoveryRunner } from './discovery-runner.ts';
@@ -32,11 +32,8 @@ export interface ApplianceOptions {
   settings: ApplianceSettings;
   logger: Logger;
   registry: Registry;
-  /**
-   * The admin endpoint: it moves to the bundle's listen.adminHost:listen.admin when it follows the
-   * bundle (APPLIANCE_ADMIN_ADDR unset); otherwise a differing listen.admin (which Prometheus scrapes) is warned about.
-   */
-  admin?: { endpoint: Pick<AdminServer, 'address' | 'moveTo'>; followsBundle: boolean };
+  /** The admin endpoint, the first part started and the last stopped. */
+  admin: AdminServer;
   timings?: Partial<ProcessTimings>;
 }
 
@@ -54,13 +51,11 @@ interface FailedAttempt extends ApplyError {
   source: string;
 }
 
-/** How long stopping waits for a poll or apply in flight before stopping the components under it. */
-const APPLY_DRAIN_CAP_MS = 5_000;
-
 /**
- * The whole appliance: polls the config source, applies each new bundle (render into staging,
- * validate, swap, then start, reload or replace the components, the SigV4 proxy and discovery),
- * and keeps the last good config running whenever a bundle is unreachable or refused.
+ * The whole appliance: polls the config source, applies each new bundle (resolve, then stage →
+ * promtool/amtool → swap, then hand the release to each running part), and keeps the last good
+ * config running whenever a bundle is unreachable or refused. Its parts (admin endpoint, SigV4
+ * proxy, components, discovery, config poller) start in that order and stop in reverse.
  */
 export class Appliance {
   readonly #settings: ApplianceSettings;
@@ -71,8 +66,8 @@ export class Appliance {
   readonly #components: ComponentsRunner;
   readonly #proxy: AmpProxyRunner;
   readonly #discovery: DiscoveryRunner;
-  readonly #admin: ApplianceOptions['admin'];
-  #poller: ConfigPoller | undefined;
+  readonly #poller: ConfigPoller;
+  readonly #parts: Parts<Release>;
   #builtin: Bundle | undefined;
   #identity: TaskIdentity | undefined;
   #host: HostFacts = { versions: {}, memoryLimitBytes: undefined };
@@ -81,50 +76,55 @@ export class Appliance {
   #cacheTried = false;
   #applyCount = 0;
   #stopping = false;
-  #applying: Promise<unknown> = Promise.resolve();
 
   constructor(options: ApplianceOptions) {
     this.#settings = options.settings;
     this.#log = options.logger.child({ component: 'appliance' });
     this.#layout = dataDirLayout(options.settings.processes.dataDir);
     this.#locationText = describeLocation(options.settings.location);
-    this.#admin = options.admin;
     this.#metrics = createConfigMetrics(options.registry, () => this.readiness().ok);
     for (const result of ['success', 'failure']) this.#metrics.reloads.inc({ result }, 0);
     this.#proxy = new AmpProxyRunner({ logger: options.logger, registry: options.registry });
     this.#components = new ComponentsRunner({
       logger: options.logger,
       registry: options.registry,
-      stopLast: [this.#proxy],
+      replaceBudgetMs: options.settings.stopBudgetMs,
       ...(options.timings ? { timings: options.timings } : {}),
     });
     this.#discovery = new DiscoveryRunner({ outDir: this.#layout.targetsDir, logger: options.logger, registry: options.registry });
+    this.#poller = new ConfigPoller({
+      source: createBundleSource(this.#settings.location, { env: this.#settings.variables, allowHttp: this.#settings.allowHttp }),
+      intervalMs: this.#settings.pollIntervalMs,
+      backoff: { initialMs: 1_000, maxMs: this.#settings.pollIntervalMs },
+      beforeFirstPoll: () => this.#learnSurroundings(),
+      onBundle: (bundle) => this.#onBundle(bundle),
+      onFetchError: (error, failures) => this.#onFetchError(error, failures),
+    });
+    const admin = new AdminPart({ server: options.admin, fixedAddress: options.settings.adminAddress, logger: options.logger });
+    // The proxy comes before the components so it stops after Prometheus, which flushes remote_write through it.
+    this.#parts = new Parts<Release>([admin, this.#proxy, this.#components, this.#discovery, this.#poller]);
   }
 
-  /** Reads who this task is, then starts polling; the first poll (and apply) begins at once. */
-  async start(): Promise<void> {
+  /** Starts every part in order; the poller's first poll (and apply) begins at once. Throws when a part cannot start. */
+  start(): Promise<void> {
+    return this.#parts.start();
+  }
+
+  /** Who this task is, what is left of a killed run, which programs run in how much memory, the built-in bundle. */
+  async #learnSurroundings(): Promise<void> {
     this.#identity = await readTaskIdentity({ logger: this.#log });
     if (this.#identity) this.#log.info({ cluster: this.#identity.clusterName, taskArn: this.#identity.taskArn, region: this.#identity.region }, 'running as an ECS task');
     await endLeftovers(runDir(this.#settings.processes.dataDir), this.#log);
     this.#host = await inspectHost(this.#settings.processes);
     this.#log.info({ versions: versionTexts(this.#host), memoryLimitBytes: this.#host.memoryLimitBytes ?? null }, 'programs and container');
     this.#builtin = await readDefaultBundle();
-    const source = createBundleSource(this.#settings.location, { env: this.#settings.variables, allowHttp: this.#settings.allowHttp });
     this.#log.info({ source: this.#locationText, pollIntervalMs: this.#settings.pollIntervalMs }, 'config source');
-    this.#poller = new ConfigPoller({
-      source,
-      intervalMs: this.#settings.pollIntervalMs,
-      backoff: { initialMs: 1_000, maxMs: this.#settings.pollIntervalMs },
-      onBundle: (bundle) => this.#onBundle(bundle),
-      onFetchError: (error, failures) => this.#onFetchError(error, failures),
-    });
-    this.#poller.start();
   }
 
   /** Polls the config source now instead of at the next interval (SIGHUP). */
   pollNow(): void {
     this.#log.info('polling the config source now');
-    this.#poller?.pollNow();
+    this.#poller.pollNow();
   }
 
   /** Resolves true once a bundle is applied and every component is ready. */
@@ -137,20 +137,12 @@ export class Appliance {
     return false;
   }
 
-  /** First step of shutdown: no more polls, applies or discovery cycles. */
-  async stopBackground(): Promise<void> {
+  /** Stops every part in reverse start order (poller, discovery, components, proxy, admin) within `budgetMs`. */
+  async stop(budgetMs: number): Promise<StopReport> {
     this.#stopping = true;
-    let timer: NodeJS.Timeout | undefined;
-    const cap = new Promise<void>((resolve) => (timer = setTimeout(resolve, APPLY_DRAIN_CAP_MS)));
-    await Promise.race([Promise.all([this.#poller?.stop(), this.#applying]), cap]);
-    clearTimeout(timer);
-    await this.#discovery.stop();
-  }
-
-  /** Stops the components (Grafana, Alertmanager, node-exporter, Prometheus), then the SigV4 proxy. */
-  stop(budgetMs: number): Promise<StopReport> {
-    this.#stopping = true;
-    return this.#components.stop(budgetMs);
+    const report = await this.#parts.stop(budgetMs);
+    this.#log.info(report, 'every part stopped');
+    return report;
   }
 
   killAll(): void {
@@ -195,24 +187,6 @@ export class Appliance {
     if (nothingRunning) await this.#startFromCache();
   }
 
-  /** Moves the admin endpoint to where the bundle wants it, or says why Prometheus may not reach it. */
-  async #placeAdmin(listen: { adminHost: string; admin: number }): Promise<void> {
-    const admin = this.#admin;
-    if (!admin) return;
-    if (admin.followsBundle) {
-      try {
-        await admin.endpoint.moveTo({ host: listen.adminHost, port: listen.admin });
-      } catch (error) {
-        this.#log.error({ wanted: `${listen.adminHost}:${listen.admin}`, listening: admin.endpoint.address(), error: (error as Error).message }, 'the admin endpoint cannot move to listen.adminHost:listen.admin; it keeps listening where it was');
-      }
-      return;
-    }
-    const port = admin.endpoint.address()?.port;
-    if (port !== undefined && listen.admin !== port) {
-      this.#log.warn({ bundleAdminPort: listen.admin, adminPort: port }, "listen.admin differs from the admin endpoint's port (APPLIANCE_ADMIN_ADDR); Prometheus scrapes listen.admin for the appliance's own metrics");
-    }
-  }
-
   /**
    * With nothing applied yet, the last good bundle from the cache (once). Without one the
    * appliance runs nothing and says so: the embedded default never stands in for a bundle the
@@ -235,17 +209,11 @@ export class Appliance {
       return;
     }
     this.#log.warn({ source: cached.source, version: cached.version }, 'starting with the last good config bundle from the cache');
-    if ((await this.#apply(cached, true)) && this.#poller && this.#poller.version === undefined) this.#poller.version = cached.version;
+    if ((await this.#apply(cached, true)) && this.#poller.version === undefined) this.#poller.version = cached.version;
   }
 
   /** Applies one bundle; on any failure the previous config keeps running. Resolves whether it was applied. */
-  #apply(bundle: Bundle, fromCache: boolean): Promise<boolean> {
-    const run = this.#applyNow(bundle, fromCache);
-    this.#applying = run;
-    return run;
-  }
-
-  async #applyNow(bundle: Bundle, fromCache: boolean): Promise<boolean> {
+  async #apply(bundle: Bundle, fromCache: boolean): Promise<boolean> {
     if (this.#stopping) return false;
     const started = Date.now();
     this.#metrics.lastApplyTimestamp.set(started / 1000);
@@ -266,17 +234,11 @@ export class Appliance {
         judgedFor: 'here',
       });
       if (!resolution.ok) throw new ConfigError(resolution.issues);
-      const plan = resolution.resolved;
-      const publish = await publishRelease(plan.layout, plan.files, (dir, files) => checkWithTools(dir, files, this.#settings.tools, bundle.mainFile));
-      if (this.#stopping) throw new Error('the appliance is stopping');
-      await this.#proxy.apply(plan.amp);
-      const components = await this.#components.ensure(plan.specs, this.#settings.stopBudgetMs);
-      if (components === 'unchanged' && publish.changed) await this.#reloadOrRollBack();
-      await this.#discovery.apply(plan.discovery);
+      const { resolved } = resolution;
+      const publish = await publishRelease(resolved.layout, resolved.files, (dir, files) => checkWithTools(dir, files, this.#settings.tools, bundle.mainFile));
+      await this.#parts.apply({ resolved, changed: publish.changed });
       if (!fromCache && this.#settings.location.kind !== 'default') await saveBundleToCache(this.#layout.bundleCache, this.#locationText, bundle);
 
-      const config = plan.loaded.config;
-      await this.#placeAdmin(config.listen);
       this.#metrics.info.reset();
       this.#metrics.info.set({ source: bundle.source, version: bundle.version }, 1);
       this.#metrics.reloads.inc({ result: 'success' });
@@ -287,7 +249,7 @@ export class Appliance {
       this.#lastFailure = undefined;
       this.#applyCount++;
       this.#log.info(
-        { source: bundle.source, version: bundle.version, fromCache, components, rendered: publish.changed, durationMs: Date.now() - started },
+        { source: bundle.source, version: bundle.version, fromCache, rendered: publish.changed, durationMs: Date.now() - started },
         'config bundle applied',
       );
       return true;
@@ -296,7 +258,7 @@ export class Appliance {
       this.#lastFailure = { ...described, at: new Date().toISOString(), version: bundle.version, source: bundle.source };
       // A bundle refused for what it says stays refused until it changes; one that could not be
       // applied for a reason outside it (a full disk) is fetched and applied again at the next poll.
-      if (isResourceFailure(error) && this.#poller?.version === bundle.version) this.#poller.version = this.#applied?.version;
+      if (isResourceFailure(error) && this.#poller.version === bundle.version) this.#poller.version = this.#applied?.version;
       this.#metrics.reloads.inc({ result: 'failure' });
       this.#metrics.lastApplySuccess.set(0);
       this.#log.error(
@@ -307,26 +269,13 @@ export class Appliance {
     }
   }
 
-  /** Reloads what reads rendered config; if one refuses the release, goes back to the previous one. */
-  async #reloadOrRollBack(): Promise<void> {
-    const failures = await this.#components.reloadAll();
-    if (failures.length === 0) return;
-    const rolledBack = await rollBackRelease(this.#layout);
-    if (rolledBack) {
-      const again = await this.#components.reloadAll();
-      if (again.length > 0) this.#log.error({ failures: again }, 'reloading the previous config failed too');
-    }
-    const what = failures.map((f) => `${f.component} refused the new config at reload: ${f.error}`).join('; ');
-    throw new Error(`${what}; ${rolledBack ? 'went back to the previous config' : 'there is no previous config to go back to'}`);
-  }
-
   #configStatus(): StatusValue {
     const failure = this.#lastFailure;
     return {
       location: this.#locationText,
       pollIntervalSeconds: this.#settings.pollIntervalMs / 1000,
-      lastPollAt: this.#poller?.lastPollAt ?? null,
-      consecutivePollFailures: this.#poller?.consecutiveFailures ?? 0,
+      lastPollAt: this.#poller.lastPollAt,
+      consecutivePollFailures: this.#poller.consecutiveFailures,
       applied: this.#applied ? { ...this.#applied } : null,
       appliedCount: this.#applyCount,
       lastError: failure

@@ -1,70 +1,96 @@
 import type { Registry } from 'prom-client';
+import type { Part, StopStep, Verdict } from '../lifecycle.ts';
 import type { Logger } from '../log.ts';
 import type { ComponentSpec } from '../processes/component.ts';
 import type { ComponentStatus, ProcessTimings } from '../processes/component-process.ts';
-import type { Verdict } from '../lifecycle.ts';
-import { Supervisor, type StopReport, type Stoppable } from '../processes/supervisor.ts';
+import { Supervisor } from '../processes/supervisor.ts';
+import { rollBackRelease } from '../render/publish.ts';
+import type { DataDirLayout } from '../render/data-dir.ts';
 import { removeMetrics } from './metric-names.ts';
+import type { Release } from './resolve-bundle.ts';
 
 /** Components whose configuration the appliance renders, in the order they are reloaded. */
 const RELOADED = ['prometheus', 'alertmanager', 'grafana'] as const;
 
-export interface ReloadFailure {
+interface ReloadFailure {
   component: string;
   error: string;
 }
 
 /**
  * Owns the Supervisor of the child processes. Process-level settings (ports, which components
- * run, retention, external URLs) are fixed in a process's argv, so a bundle that changes them
- * replaces the supervisor: the old components stop, the new ones start. Everything else is a reload.
+ * run, retention, external URLs) are fixed in a process's argv, so a release that changes them
+ * replaces the supervisor: the old components stop, the new ones start. Any other change is a
+ * reload, and a release a component refuses at reload is rolled back.
  */
-export class ComponentsRunner {
-  readonly #logger: Logger;
+export class ComponentsRunner implements Part<Release> {
+  readonly name = 'components';
+  readonly #log: Logger;
   readonly #registry: Registry;
   readonly #timings: Partial<ProcessTimings> | undefined;
-  readonly #stopLast: Stoppable[];
+  readonly #replaceBudgetMs: number;
   #supervisor: Supervisor | undefined;
   #specsKey: string | undefined;
   #stopping = false;
 
-  constructor(options: { logger: Logger; registry: Registry; timings?: Partial<ProcessTimings>; stopLast: Stoppable[] }) {
-    this.#logger = options.logger;
+  constructor(options: { logger: Logger; registry: Registry; timings?: Partial<ProcessTimings>; replaceBudgetMs: number }) {
+    this.#log = options.logger;
     this.#registry = options.registry;
     this.#timings = options.timings;
-    this.#stopLast = options.stopLast;
+    this.#replaceBudgetMs = options.replaceBudgetMs;
   }
 
   get running(): boolean {
     return this.#supervisor !== undefined;
   }
 
-  /** Starts (or replaces) the supervisor unless it already runs exactly these specs; says which. */
-  async ensure(specs: ComponentSpec[], replaceBudgetMs: number): Promise<'started' | 'replaced' | 'unchanged'> {
+  get stopWeight(): number {
+    return this.#supervisor?.stopWeight ?? 0;
+  }
+
+  async apply(release: Release): Promise<void> {
+    const { specs, layout } = release.resolved;
+    if (await this.#ensure(specs)) return;
+    if (release.changed) await this.#reloadOrRollBack(layout);
+  }
+
+  /** Starts (or replaces) the supervisor unless it already runs exactly these specs; true when it (re)started them. */
+  async #ensure(specs: ComponentSpec[]): Promise<boolean> {
     const key = JSON.stringify(specs);
-    if (this.#supervisor && key === this.#specsKey) return 'unchanged';
+    if (this.#supervisor && key === this.#specsKey) return false;
     const previous = this.#supervisor;
     if (previous) {
-      this.#logger.info({ components: specs.map((s) => s.name) }, 'process settings changed (ports, components, retention or URLs); restarting the components');
+      this.#log.info({ components: specs.map((s) => s.name) }, 'process settings changed (ports, components, retention or URLs); restarting the components');
       this.#supervisor = undefined;
-      // Component by component rather than previous.stop(): that would stop the proxy too, which lives on.
-      const grace = Math.floor(replaceBudgetMs / Math.max(1, previous.components.length));
-      for (const component of [...previous.components].reverse()) await component.stop(grace);
+      await previous.stop(this.#replaceBudgetMs);
     }
     if (this.#stopping) throw new Error('the appliance is stopping');
     removeMetrics(this.#registry, 'ecs_appliance_component_');
-    const supervisor = new Supervisor({ specs, logger: this.#logger, registry: this.#registry, stopLast: this.#stopLast, ...(this.#timings ? { timings: this.#timings } : {}) });
+    const supervisor = new Supervisor({ specs, logger: this.#log, registry: this.#registry, ...(this.#timings ? { timings: this.#timings } : {}) });
     this.#supervisor = supervisor;
     this.#specsKey = key;
     supervisor.start();
-    return previous ? 'replaced' : 'started';
+    return true;
+  }
+
+  /** Reloads what reads rendered config; if one refuses the release, goes back to the previous one. */
+  async #reloadOrRollBack(layout: DataDirLayout): Promise<void> {
+    const failures = await this.#reloadAll();
+    if (failures.length === 0) return;
+    const rolledBack = await rollBackRelease(layout);
+    if (rolledBack) {
+      const again = await this.#reloadAll();
+      if (again.length > 0) this.#log.error({ failures: again }, 'reloading the previous config failed too');
+    }
+    const what = failures.map((f) => `${f.component} refused the new config at reload: ${f.error}`).join('; ');
+    throw new Error(`${what}; ${rolledBack ? 'went back to the previous config' : 'there is no previous config to go back to'}`);
   }
 
   /**
    * Has every running component that reads rendered config take the current release. A component
    * that is not running (backing off after a crash) reads it when it starts, so it is skipped.
    */
-  async reloadAll(): Promise<ReloadFailure[]> {
+  async #reloadAll(): Promise<ReloadFailure[]> {
     const supervisor = this.#supervisor;
     if (!supervisor) return [];
     const failures: ReloadFailure[] = [];
@@ -93,19 +119,12 @@ export class ComponentsRunner {
     return this.#supervisor?.status() ?? [];
   }
 
-  /** Stops the components (reverse start order), then the stop-last parts, within `budgetMs`. */
-  async stop(budgetMs: number): Promise<StopReport> {
+  /** Stops the components in reverse start order by `deadline`, each with its weighted share. */
+  async stop(deadline: number): Promise<StopStep[]> {
     this.#stopping = true;
     const supervisor = this.#supervisor;
-    if (supervisor) return supervisor.stop(budgetMs);
-    const began = Date.now();
-    const steps: StopReport['steps'] = [];
-    for (const part of this.#stopLast) {
-      const started = Date.now();
-      await part.stop(Math.max(0, budgetMs - (started - began)));
-      steps.push({ name: part.name, forced: false, durationMs: Date.now() - started });
-    }
-    return { steps, durationMs: Date.now() - began };
+    if (!supervisor) return [];
+    return (await supervisor.stop(Math.max(0, deadline - Date.now()))).steps;
   }
 
   killAll(): void {

@@ -1,5 +1,6 @@
 import type { Bundle } from '../config/bundle.ts';
 import type { BundleSource } from '../config/source.ts';
+import { waitedStep, type Part, type StopStep } from '../lifecycle.ts';
 import { restartDelayMs, type BackoffPolicy } from '../processes/backoff.ts';
 
 export interface ConfigPollerOptions {
@@ -12,6 +13,8 @@ export interface ConfigPollerOptions {
   onFetchError: (error: Error, consecutiveFailures: number) => Promise<void>;
   /** After a successful fetch that found nothing new. */
   onUnchanged?: () => void;
+  /** What must be known before the first bundle can be applied (who this task is, which programs run). */
+  beforeFirstPoll?: () => Promise<void>;
 }
 
 /**
@@ -20,7 +23,9 @@ export interface ConfigPollerOptions {
  * Each version is handed over once, whether it is then applied or refused, so a broken bundle is
  * not retried until it changes.
  */
-export class ConfigPoller {
+export class ConfigPoller implements Part<unknown> {
+  readonly name = 'config-poller';
+  readonly stopWeight = 1;
   readonly #options: ConfigPollerOptions;
   /** The version last handed over (or set by the owner, e.g. a cached bundle it started from). */
   version: string | undefined;
@@ -46,7 +51,8 @@ export class ConfigPoller {
   }
 
   /** Polls once now, then keeps polling until stop(). */
-  start(): void {
+  async start(): Promise<void> {
+    await this.#options.beforeFirstPoll?.();
     this.#loop ??= this.#run();
   }
 
@@ -56,12 +62,15 @@ export class ConfigPoller {
     this.#wake?.();
   }
 
-  /** Stops after the apply in flight has finished; a fetch in flight is abandoned at once. */
-  async stop(): Promise<void> {
+  /**
+   * Polls no more: a fetch in flight is abandoned at once, the apply in flight is waited for until
+   * `deadline` (the parts stopped after the poller refuse what it would still apply).
+   */
+  async stop(deadline: number): Promise<StopStep[]> {
     this.#fetching?.abort(new Error('the appliance is stopping'));
     this.#stopped = true;
     this.#wake?.();
-    await this.#loop;
+    return waitedStep(this.name, this.#loop ?? Promise.resolve(), deadline, 'the config apply in flight was still running');
   }
 
   async #run(): Promise<void> {

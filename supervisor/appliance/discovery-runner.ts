@@ -6,13 +6,17 @@ import type { Logger } from '../log.ts';
 import type { StatusValue } from '../admin/admin-server.ts';
 import { removeMetrics } from './metric-names.ts';
 import { samePlan, type DiscoveryPlan } from './discovery-plan.ts';
+import { waitedStep, type Part, type StopStep } from '../lifecycle.ts';
+import type { Release } from './resolve-bundle.ts';
 
 /**
  * Runs discovery in-process, writing file_sd targets that Prometheus watches. A bundle with other
  * discovery settings replaces the service (the new one adopts the target files already written,
  * so nothing disappears between the two).
  */
-export class DiscoveryRunner {
+export class DiscoveryRunner implements Part<Release> {
+  readonly name = 'discovery';
+  readonly stopWeight = 1;
   readonly #outDir: string;
   readonly #logger: Logger;
   readonly #registry: Registry;
@@ -26,12 +30,13 @@ export class DiscoveryRunner {
     this.#registry = options.registry;
   }
 
-  /** Makes the running service match `plan` (undefined: discovery off). */
-  async apply(plan: DiscoveryPlan | undefined): Promise<void> {
+  /** Makes the running service match the release's discovery plan (undefined: discovery off). */
+  async apply(release: Release): Promise<void> {
+    const plan = release.resolved.discovery;
     if (this.#service && samePlan(plan, this.#plan)) return;
     if (this.#service) {
       this.#logger.info({ component: 'discovery' }, 'discovery settings changed; restarting discovery with the new settings');
-      await this.stop();
+      await this.#stopService();
       this.#restarts++;
     }
     this.#plan = plan;
@@ -57,8 +62,15 @@ export class DiscoveryRunner {
     for (const name of names) if (name.endsWith('.json')) await rm(join(this.#outDir, name), { force: true });
   }
 
-  /** Waits for the cycle in flight so no target file is left half-written. */
-  async stop(): Promise<void> {
+  /**
+   * Waits for the cycle in flight until `deadline`. One still running then is left to the exit:
+   * each target file is replaced by a rename, so none is ever half-written.
+   */
+  async stop(deadline: number): Promise<StopStep[]> {
+    return waitedStep(this.name, this.#stopService(), deadline, 'the discovery cycle in flight was still running');
+  }
+
+  async #stopService(): Promise<void> {
     const service = this.#service;
     this.#service = undefined;
     await service?.stop();

@@ -24,6 +24,13 @@ export interface ResolvedBundle {
   amp: AmpSettings | undefined;
 }
 
+/** What each running part is given: a resolved bundle whose files are now `config/current`. */
+export interface Release {
+  resolved: ResolvedBundle;
+  /** The files differ from the release before, so the components that read them reload. */
+  changed: boolean;
+}
+
 /**
  * Every problem the bundle has, or what it resolves to. `notes` name what the environment the
  * bundle is judged for must provide; `files` are there whenever rendering succeeded, so the

@@ -1,6 +1,6 @@
 import process from 'node:process';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { AdminServer, defaultAdminAddress } from '../admin/admin-server.ts';
+import { AdminServer } from '../admin/admin-server.ts';
 import { createLogger } from '../log.ts';
 import { registerSecretsFromEnvironment } from '../secrets.ts';
 import { stopOnSignals } from '../processes/shutdown.ts';
@@ -43,26 +43,24 @@ export async function main(argv: string[]): Promise<number> {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const admin = new AdminServer({ registry, logger });
-  const adminAddress = settings.adminAddress ?? defaultAdminAddress;
+  const appliance = new Appliance({ settings, logger, registry, admin });
+  appliance.registerWith(admin);
+  const stopped = stopOnSignals({ stoppable: appliance, logger, budgetMs: settings.stopBudgetMs });
+  const onHangup = () => appliance.pollNow();
+  process.on('SIGHUP', onHangup);
   try {
-    await admin.listen(adminAddress);
+    await appliance.start();
   } catch (error) {
-    logger.fatal({ address: adminAddress, error: (error as Error).message }, 'the admin endpoint cannot listen');
+    logger.fatal({ error: (error as Error).message }, 'the appliance cannot start');
+    await appliance.stop(settings.stopBudgetMs);
     return 1;
   }
 
-  const appliance = new Appliance({ settings, logger, registry, admin: { endpoint: admin, followsBundle: settings.adminAddress === undefined } });
-  appliance.registerWith(admin);
-  const stopped = stopOnSignals({ supervisor: appliance, logger, budgetMs: settings.stopBudgetMs, beforeStop: () => appliance.stopBackground() });
-  const onHangup = () => appliance.pollNow();
-  process.on('SIGHUP', onHangup);
-  await appliance.start();
-
   const { signal, report } = await stopped;
   process.off('SIGHUP', onHangup);
-  await admin.close();
-  const forced = report.steps.filter((step) => 'forced' in step && step.forced).map((step) => step.name);
-  logger.info({ signal, durationMs: report.durationMs, forced }, forced.length === 0 ? 'stopped cleanly' : 'stopped; some components had to be killed');
+  const forced = report.steps.filter((step) => step.forced).map((step) => step.name);
+  const failed = report.steps.filter((step) => step.error !== undefined).map((step) => ({ part: step.name, error: step.error }));
+  logger.info({ signal, durationMs: report.durationMs, forced, ...(failed.length > 0 ? { failed } : {}) }, forced.length === 0 ? 'stopped cleanly' : 'stopped; some components had to be killed');
   setTimeout(() => process.exit(process.exitCode ?? 0), EXIT_GRACE_MS).unref();
   return forced.length === 0 ? 0 : 1;
 }

@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { execa, type Result, type ResultPromise } from 'execa';
+import type { StopStep } from '../lifecycle.ts';
 import type { Logger } from '../log.ts';
 import { restartDelayMs, type BackoffPolicy } from './backoff.ts';
 import type { ComponentSpec } from './component.ts';
@@ -69,13 +70,6 @@ export type ComponentStatus = {
   lastError: string | null;
   lastLines: string[];
 };
-
-export interface StopOutcome {
-  name: string;
-  /** SIGKILL was needed because the stop signal was ignored for the whole grace period. */
-  forced: boolean;
-  durationMs: number;
-}
 
 const KEPT_LINE_CHARS = 500;
 /** After SIGKILL the kernel needs a moment; waiting longer than this means something is badly wrong. */
@@ -190,7 +184,7 @@ export class ComponentProcess {
    * Stop for good: the stop signal, then SIGKILL after `graceMs`. Pending restarts are cancelled.
    * Never rejects.
    */
-  async stop(graceMs: number): Promise<StopOutcome> {
+  async stop(graceMs: number): Promise<StopStep> {
     const began = Date.now();
     this.#clearTimers();
     this.#nextRestartAt = undefined;

@@ -1,36 +1,21 @@
 import type { Registry } from 'prom-client';
-import type { Verdict } from '../lifecycle.ts';
+import { stopInTurn, type StopReport, type Verdict } from '../lifecycle.ts';
 import type { Logger } from '../log.ts';
 import type { ComponentSpec } from './component.ts';
-import { ComponentProcess, type ComponentStatus, type ProcessTimings, type StopOutcome } from './component-process.ts';
+import { ComponentProcess, type ComponentStatus, type ProcessTimings } from './component-process.ts';
 import { createProcessMetrics } from './metrics.ts';
 import type { ReloadResult } from './reload.ts';
 
-/** Something in-process (the SigV4 proxy) that must stop after the children, within the same budget. */
-export interface Stoppable {
-  name: string;
-  stop(graceMs: number): Promise<void>;
-}
-
-export interface StopReport {
-  /** In the order stopped. */
-  steps: Array<StopOutcome | { name: string; forced: false; durationMs: number; error?: string }>;
-  durationMs: number;
-}
-
-/** Time kept back per remaining step for SIGKILL to land and the exit to be seen. */
-const KILL_RESERVE_MS = 500;
 const DEFAULT_STOP_BUDGET_MS = 25_000;
 
 /**
  * Runs the appliance's components: starts them in the given order, reports combined health and
- * readiness, reloads one on request, and stops them in reverse order (then `stopLast`) so the whole
- * shutdown fits one budget, each step getting a share weighted by its spec's stopWeight.
+ * readiness, reloads one on request, and stops them in reverse order so the whole
+ * stop fits one budget, each step getting a share weighted by its spec's stopWeight.
  */
 export class Supervisor {
   readonly #components: ComponentProcess[];
   readonly #weights = new Map<string, number>();
-  readonly #stopLast: Stoppable[];
   readonly #log: Logger;
   #stopping: Promise<StopReport> | undefined;
 
@@ -39,7 +24,6 @@ export class Supervisor {
     logger: Logger;
     registry: Registry;
     timings?: Partial<ProcessTimings>;
-    stopLast?: Stoppable[];
   }) {
     const names = new Set<string>();
     for (const spec of options.specs) {
@@ -50,8 +34,11 @@ export class Supervisor {
     const metrics = createProcessMetrics(options.registry);
     this.#log = options.logger;
     this.#components = options.specs.map((spec) => new ComponentProcess({ spec, logger: options.logger, metrics, timings: options.timings }));
-    this.#stopLast = options.stopLast ?? [];
-    for (const extra of this.#stopLast) this.#weights.set(extra.name, 1);
+  }
+
+  /** The components' stop weights together: their share of a stop budget beside other parts. */
+  get stopWeight(): number {
+    return [...this.#weights.values()].reduce((sum, weight) => sum + weight, 0);
   }
 
   get components(): readonly ComponentProcess[] {
@@ -105,7 +92,7 @@ export class Supervisor {
 
   /**
    * Stop everything once (later calls get the same report): components in reverse start order,
-   * then `stopLast`, each with the stop signal and SIGKILL when its share of the budget runs out.
+   * each with the stop signal and SIGKILL when its share of the budget runs out.
    */
   stop(budgetMs: number = DEFAULT_STOP_BUDGET_MS): Promise<StopReport> {
     this.#stopping ??= this.#stopAll(budgetMs);
@@ -119,28 +106,9 @@ export class Supervisor {
 
   async #stopAll(budgetMs: number): Promise<StopReport> {
     const began = Date.now();
-    const deadline = began + budgetMs;
-    const steps: StopReport['steps'] = [];
-    const order: Array<ComponentProcess | Stoppable> = [...[...this.#components].reverse(), ...this.#stopLast];
+    const order = [...this.#components].reverse().map((component) => ({ name: component.name, stopWeight: this.#weights.get(component.name) ?? 1, component }));
     this.#log.info({ budgetMs, order: order.map((step) => step.name) }, 'stopping components');
-    for (let i = 0; i < order.length; i++) {
-      const step = order[i]!;
-      const remaining = order.slice(i);
-      const totalWeight = remaining.reduce((sum, s) => sum + (this.#weights.get(s.name) ?? 1), 0);
-      const available = Math.max(0, deadline - Date.now() - KILL_RESERVE_MS * remaining.length);
-      const share = Math.floor((available * (this.#weights.get(step.name) ?? 1)) / totalWeight);
-      if (step instanceof ComponentProcess) {
-        steps.push(await step.stop(share));
-        continue;
-      }
-      const started = Date.now();
-      try {
-        await step.stop(share);
-        steps.push({ name: step.name, forced: false, durationMs: Date.now() - started });
-      } catch (error) {
-        steps.push({ name: step.name, forced: false, durationMs: Date.now() - started, error: (error as Error).message });
-      }
-    }
+    const steps = await stopInTurn(order, began + budgetMs, async ({ component }, deadline) => [await component.stop(Math.max(0, deadline - Date.now()))]);
     const report = { steps, durationMs: Date.now() - began };
     this.#log.info(report, 'all components stopped');
     return report;

@@ -63,3 +63,14 @@ async function sameFiles(dir: string, files: RenderedFiles): Promise<boolean> {
   }
   return true;
 }
+
+/**
+ * Points `config/current` back at the release before it, after a component refused the new one
+ * at reload (a check promtool/amtool cannot make). Returns false when there is no earlier release.
+ */
+export async function rollBackRelease(paths: DataDirLayout): Promise<boolean> {
+  const previous = await readSymlink(paths.configPrevious);
+  if (!previous) return false;
+  await replaceSymlink(paths.configCurrent, previous);
+  return true;
+}

@@ -276,8 +276,10 @@ describe('ecs-appliance run, end to end', { timeout: 120_000 }, () => {
     assert.deepEqual(exit, { code: 0, signal: null }, diagnostics());
     assert.ok(seconds < 25, `stopped in ${seconds} s`);
     for (const pid of pids) assert.equal(alive(pid), false, `child ${pid} is gone`);
-    const stopped = appliance.logs.find((l) => l.msg === 'all components stopped') as { steps: Array<{ name: string }> } | undefined;
-    assert.deepEqual(stopped?.steps.map((s) => s.name), ['grafana', 'alertmanager', 'node-exporter', 'prometheus', 'sigv4-proxy']);
+    const stopped = appliance.logs.find((l) => l.msg === 'every part stopped') as { steps: Array<{ name: string; error?: string }> } | undefined;
+    // The reverse of the start order: the proxy stops after Prometheus has flushed through it, the admin endpoint last.
+    assert.deepEqual(stopped?.steps.map((s) => s.name), ['config-poller', 'discovery', 'grafana', 'alertmanager', 'node-exporter', 'prometheus', 'sigv4-proxy', 'admin']);
+    assert.deepEqual(stopped?.steps.filter((s) => s.error), []);
   });
 
   it('at first start with S3 unreachable and no cached bundle, stays unready and says so, never running the default', async () => {

@@ -37,8 +37,8 @@ describe('the real Prometheus, Alertmanager and node-exporter under the supervis
 
   it('starts every component from the argv componentSpecs builds and sees each become ready', async () => {
     assert.equal(await supervisor.waitReady(30_000), true, JSON.stringify(supervisor.status(), null, 2));
-    assert.deepEqual(supervisor.readiness(), { ready: true, reasons: [] });
-    assert.deepEqual(supervisor.health(), { healthy: true, reasons: [] });
+    assert.deepEqual(supervisor.readiness(), { ok: true, reasons: [] });
+    assert.deepEqual(supervisor.health(), { ok: true, reasons: [] });
     const metrics = await registry.metrics();
     for (const name of ['prometheus', 'alertmanager', 'node-exporter']) {
       assert.match(metrics, new RegExp(`ecs_appliance_component_ready\\{component="${name}"\\} 1`));

@@ -15,7 +15,7 @@ import { fastTimings } from './fixtures.ts';
 const settings = JSON.parse(await readFile(process.argv[2]!, 'utf8')) as ComponentSettings;
 const logger = createLogger({ level: 'info', destination: process.stderr });
 const supervisor = new Supervisor({ specs: componentSpecs(settings), logger, registry: new Registry(), timings: fastTimings });
-const stopped = stopOnSignals({ supervisor, logger, budgetMs: 10_000 });
+const stopped = stopOnSignals({ stoppable: supervisor, logger, budgetMs: 10_000 });
 supervisor.start();
 if (!(await supervisor.waitReady(30_000))) throw new Error(`not ready: ${JSON.stringify(supervisor.status())}`);
 process.stdout.write(`${JSON.stringify({ pids: supervisor.components.map((c) => c.pid) })}\n`);

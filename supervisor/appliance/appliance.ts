@@ -112,7 +112,7 @@ export class Appliance {
 
   /** Who this task is, what is left of a killed run, which programs run in how much memory, the built-in bundle. */
   async #learnSurroundings(): Promise<void> {
-    this.#identity = await readTaskIdentity({ logger: this.#log });
+    this.#identity = await readTaskIdentity({ uri: this.#settings.taskMetadataUri, logger: this.#log });
     if (this.#identity) this.#log.info({ cluster: this.#identity.clusterName, taskArn: this.#identity.taskArn, region: this.#identity.region }, 'running as an ECS task');
     await endLeftovers(runDir(this.#settings.processes.dataDir), this.#log);
     this.#host = await inspectHost(this.#settings.processes);

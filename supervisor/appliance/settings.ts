@@ -27,6 +27,8 @@ export interface ApplianceSettings {
   variables: Environment;
   /** DISCOVERY_*, set over the bundle's `discovery:` section. */
   discoveryOverrides: DiscoveryOverrides;
+  /** ECS_CONTAINER_METADATA_URI_V4: where ECS answers who this task is; unset off ECS. */
+  taskMetadataUri: string | undefined;
   /** AWS_REGION (or AWS_DEFAULT_REGION): discovery's region when the bundle names none; on ECS the task's own otherwise. */
   region: string | undefined;
 }
@@ -51,6 +53,7 @@ export function settingsFromEnvironment(env: NodeJS.ProcessEnv, given: { locatio
     tools: toolPathsFromEnvironment(variables),
     variables,
     discoveryOverrides: discoveryOverridesFromEnvironment(env),
+    taskMetadataUri: env.ECS_CONTAINER_METADATA_URI_V4?.trim() || undefined,
     region: env.AWS_REGION?.trim() || env.AWS_DEFAULT_REGION?.trim() || undefined,
   };
 }

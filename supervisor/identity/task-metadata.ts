@@ -49,14 +49,12 @@ const containerSchema = z.looseObject({
 export const defaultMetadataTimeoutMs = 2_000;
 
 /**
- * Reads `${uri}/task` and `${uri}` (ECS_CONTAINER_METADATA_URI_V4 unless `uri` is given). Outside
- * ECS, or when the endpoint is slow, broken or odd, the answer is undefined and a warning is
- * logged: identity only fills in defaults, so it is never fatal.
+ * Reads `${uri}/task` and `${uri}` (ECS sets ECS_CONTAINER_METADATA_URI_V4). Outside ECS (no uri),
+ * or when the endpoint is slow, broken or odd, the answer is undefined and a warning is logged:
+ * identity only fills in defaults, so it is never fatal.
  */
-export async function readTaskIdentity(
-  options: { uri?: string; timeoutMs?: number; logger?: Logger } = {},
-): Promise<TaskIdentity | undefined> {
-  const uri = (options.uri ?? process.env.ECS_CONTAINER_METADATA_URI_V4)?.replace(/\/+$/, '');
+export async function readTaskIdentity(options: { uri: string | undefined; timeoutMs?: number; logger?: Logger }): Promise<TaskIdentity | undefined> {
+  const uri = options.uri?.replace(/\/+$/, '');
   const log = options.logger ?? silentLogger;
   if (!uri) return undefined;
   const timeoutMs = options.timeoutMs ?? defaultMetadataTimeoutMs;

@@ -42,7 +42,7 @@ const BINARY_VARIABLES: Record<keyof Binaries, string> = {
 };
 
 /** Reads APPLIANCE_DATA_DIR, APPLIANCE_DISABLE, APPLIANCE_CGROUP_ROOT and the *_BIN overrides; throws naming the bad variable. */
-export function processEnvironment(env: NodeJS.ProcessEnv = process.env): ProcessEnvironment {
+export function processEnvironment(env: NodeJS.ProcessEnv): ProcessEnvironment {
   const binaries = { ...defaultBinaries };
   for (const [key, variable] of Object.entries(BINARY_VARIABLES) as [keyof Binaries, string][]) {
     const value = env[variable]?.trim();

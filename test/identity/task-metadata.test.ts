@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import { after, describe, it } from 'node:test';
+import { settingsFromEnvironment } from '../../supervisor/appliance/settings.ts';
 import { identityExternalLabels, identityLabels, readTaskIdentity } from '../../supervisor/identity/task-metadata.ts';
 import { capturingLogger } from '../processes/fixtures.ts';
 import { ec2Container, ec2Task, fargateContainer, fargateTask } from './metadata-fixtures.ts';
@@ -79,18 +80,11 @@ describe('reading the ECS task metadata endpoint v4', () => {
     assert.deepEqual(identityExternalLabels(identity), { ecs_cluster: 'default', aws_region: 'us-west-2', aws_account_id: '111122223333' });
   });
 
-  it('reads ECS_CONTAINER_METADATA_URI_V4 by default and is undefined without it', async () => {
+  it('reads ECS_CONTAINER_METADATA_URI_V4 through the settings, and is undefined without it', async () => {
     const uri = await metadataEndpoint(serving(fargateTask, fargateContainer));
-    const saved = process.env.ECS_CONTAINER_METADATA_URI_V4;
-    try {
-      process.env.ECS_CONTAINER_METADATA_URI_V4 = uri;
-      assert.equal((await readTaskIdentity())?.taskId, 'cd189a933e5849daa93386466019ab50');
-      delete process.env.ECS_CONTAINER_METADATA_URI_V4;
-      assert.equal(await readTaskIdentity(), undefined);
-    } finally {
-      if (saved === undefined) delete process.env.ECS_CONTAINER_METADATA_URI_V4;
-      else process.env.ECS_CONTAINER_METADATA_URI_V4 = saved;
-    }
+    const { taskMetadataUri } = settingsFromEnvironment({ ECS_CONTAINER_METADATA_URI_V4: uri });
+    assert.equal((await readTaskIdentity({ uri: taskMetadataUri }))?.taskId, 'cd189a933e5849daa93386466019ab50');
+    assert.equal(await readTaskIdentity({ uri: settingsFromEnvironment({}).taskMetadataUri }), undefined);
   });
 
   it('gives up within the timeout on an endpoint that never answers, logging why', async () => {

@@ -4,7 +4,7 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { describe, it } from 'node:test';
-import { RegisterTaskDefinitionRequest$ } from '@aws-sdk/client-ecs';
+import { CreateServiceRequest$, RegisterTaskDefinitionRequest$ } from '@aws-sdk/client-ecs';
 import { modelIssues } from './api-model.ts';
 import { parseCloudFormation } from './cfn-yaml.ts';
 import { REPO_ROOT } from './source-scan.ts';
@@ -12,7 +12,7 @@ import { REPO_ROOT } from './source-scan.ts';
 type Node = unknown;
 type Template = {
   AWSTemplateFormatVersion: string;
-  Parameters: Record<string, { Type: string; Default?: unknown }>;
+  Parameters: Record<string, { Type: string; Default?: unknown; AllowedValues?: unknown[] }>;
   Conditions?: Record<string, Node>;
   Resources: Record<string, { Type: string; Condition?: string; DependsOn?: string | string[]; Properties?: Record<string, Node> }>;
   Outputs?: Record<string, { Value: Node }>;
@@ -46,6 +46,25 @@ function references(node: Node, out: { kind: string; target: string }[] = []): {
     }
   }
   return out;
+}
+
+/** A condition's value for the given parameter values (the functions the template's resource conditions use). */
+function evaluate(node: Node, parameters: Record<string, unknown>): unknown {
+  if (!node || typeof node !== 'object') return node;
+  const [[fn, arg]] = Object.entries(node) as [[string, any]];
+  if (fn === 'Ref') {
+    assert.ok(arg in parameters, `no value for parameter ${arg}`);
+    return parameters[arg];
+  }
+  if (fn === 'Fn::Equals') return evaluate(arg[0], parameters) === evaluate(arg[1], parameters);
+  throw new Error(`cannot evaluate ${fn}`);
+}
+
+/** CloudFormation's PascalCase members in the API's camelCase; map keys (log driver options) stay. */
+function apiCase(node: Node): Node {
+  if (Array.isArray(node)) return node.map(apiCase);
+  if (!node || typeof node !== 'object') return node;
+  return Object.fromEntries(Object.entries(node).map(([key, value]) => [key[0]!.toLowerCase() + key.slice(1), key === 'Options' ? value : apiCase(value)]));
 }
 
 /** cfn-lint from PyPI, in the virtualenv test/ensure-tools.sh keeps outside the repo. */
@@ -83,10 +102,12 @@ describe('cloudformation.yaml', () => {
     }
   });
 
-  it('has a task definition that is valid by the ECS API model', () => {
-    const [[, taskDefinition] = []] = ofType('AWS::ECS::TaskDefinition');
-    assert.ok(taskDefinition?.Properties);
-    assert.deepEqual(modelIssues(taskDefinition.Properties, RegisterTaskDefinitionRequest$, { cloudFormation: true }), []);
+  it('has task definitions and services that are valid by the ECS API model', () => {
+    const taskDefinitions = ofType('AWS::ECS::TaskDefinition');
+    const services = ofType('AWS::ECS::Service');
+    assert.deepEqual([taskDefinitions.length, services.length], [3, 3]);
+    for (const [name, { Properties }] of taskDefinitions) assert.deepEqual(modelIssues(Properties, RegisterTaskDefinitionRequest$, { cloudFormation: true }), [], name);
+    for (const [name, { Properties }] of services) assert.deepEqual(modelIssues(Properties, CreateServiceRequest$, { cloudFormation: true }), [], name);
   });
 
   it('would notice a misspelt property (CloudFormation names are case-sensitive)', () => {
@@ -131,5 +152,54 @@ describe('cloudformation.yaml', () => {
     assert.equal(service.DesiredCount, 1);
     assert.equal(service.DeploymentConfiguration.MaximumPercent, 100);
     assert.equal(service.DeploymentConfiguration.MinimumHealthyPercent, 0);
+  });
+
+  const hostExporters = [
+    { service: 'CadvisorService', taskDefinition: 'CadvisorTaskDefinition', file: 'task-definition.cadvisor.json' },
+    { service: 'NodeExporterService', taskDefinition: 'NodeExporterTaskDefinition', file: 'task-definition.node-exporter.json' },
+  ];
+
+  for (const exporter of hostExporters) {
+    it(`runs ${exporter.service} on every EC2 container instance of the cluster`, () => {
+      const service = resources[exporter.service]?.Properties as Record<string, any>;
+      assert.equal(service.SchedulingStrategy, 'DAEMON');
+      assert.equal(service.LaunchType, 'EC2');
+      assert.equal(service.DesiredCount, undefined, 'a DAEMON service has one task per instance');
+      assert.deepEqual(service.Cluster, { Ref: 'ClusterName' });
+      assert.deepEqual(service.TaskDefinition, { Ref: exporter.taskDefinition });
+    });
+
+    it(`runs in ${exporter.taskDefinition} what ${exporter.file} runs`, () => {
+      const fromTemplate = apiCase(resources[exporter.taskDefinition]!.Properties) as Record<string, any>;
+      const fromFile = JSON.parse(readFileSync(path.join(REPO_ROOT, 'docker/ecs', exporter.file), 'utf8'));
+      // What differs by design: the stack names the family and the log group, the file gives examples.
+      const comparable = (td: Record<string, any>) => {
+        const { family: _family, tags: _tags, ...rest } = structuredClone(td);
+        for (const container of rest.containerDefinitions) {
+          const { 'awslogs-group': _group, 'awslogs-region': _region, 'awslogs-create-group': _create, ...options } = container.logConfiguration.options;
+          container.logConfiguration.options = options;
+        }
+        return rest;
+      };
+      assert.deepEqual(comparable(fromTemplate), comparable(fromFile));
+      assert.deepEqual(fromTemplate.containerDefinitions[0].logConfiguration.options['awslogs-group'], { Ref: 'LogGroup' });
+    });
+  }
+
+  it('creates the host exporters by default and none of them with HostExporters=disabled', () => {
+    const parameter = template.Parameters.HostExporters;
+    assert.deepEqual(parameter?.AllowedValues, ['enabled', 'disabled']);
+    assert.equal(parameter?.Default, 'enabled');
+    const exporterResources = hostExporters.flatMap((e) => [e.service, e.taskDefinition]).sort();
+    const created = (value: string) => {
+      const parameters = { ...Object.fromEntries(Object.entries(template.Parameters).map(([name, p]) => [name, p.Default ?? ''])), HostExporters: value };
+      return Object.entries(resources)
+        .filter(([, r]) => !r.Condition || evaluate(template.Conditions![r.Condition], parameters))
+        .map(([name]) => name);
+    };
+    const enabled = created('enabled');
+    const disabled = created('disabled');
+    assert.deepEqual(enabled.filter((name) => !disabled.includes(name)).sort(), exporterResources);
+    assert.deepEqual(disabled.filter((name) => !enabled.includes(name)), []);
   });
 });

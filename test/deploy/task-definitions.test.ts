@@ -85,3 +85,146 @@ for (const variant of variants) {
     });
   });
 }
+
+/** The metric kinds cAdvisor v0.52.1 knows (container/factory.go AllMetrics): any other name in --disable_metrics stops it at start. */
+const CADVISOR_METRIC_KINDS = new Set(['cpu', 'sched', 'percpu', 'memory', 'memory_numa', 'cpuLoad', 'diskIO', 'disk', 'network', 'tcp', 'advtcp', 'udp', 'app', 'process', 'hugetlb', 'perf_event', 'referenced_memory', 'cpu_topology', 'resctrl', 'cpuset', 'oom_event', 'pressure']);
+/** The ECS labels whose container_label_* series labels the appliance maps to cluster, container, task_arn and task_family. */
+const ECS_LABELS = ['com.amazonaws.ecs.cluster', 'com.amazonaws.ecs.container-name', 'com.amazonaws.ecs.task-arn', 'com.amazonaws.ecs.task-definition-family', 'com.amazonaws.ecs.task-definition-version'];
+
+/** Host exporters: discovery finds them by image repository (any registry) and scrapes the port. */
+const hostExporters = [
+  {
+    file: 'task-definition.cadvisor.json',
+    repository: /(^|\/)cadvisor\/cadvisor$/,
+    port: 8080,
+    mounts: { '/': '/rootfs', '/var/run': '/var/run', '/sys': '/sys', '/var/lib/docker': '/var/lib/docker', '/dev/disk': '/dev/disk' },
+  },
+  {
+    file: 'task-definition.node-exporter.json',
+    repository: /(^|\/)(prometheus|prom)\/node-exporter$/,
+    port: 9100,
+    mounts: { '/': '/host', '/proc': '/host/proc', '/sys': '/host/sys' },
+  },
+] as const;
+
+/** `registry/path/name:tag` into the repository path (registry dropped) and the tag. */
+function imageParts(image: string): { repository: string; tag: string } {
+  const [name = '', tag = ''] = image.split('@')[0]!.split(/:(?=[^/]+$)/);
+  const parts = name.split('/');
+  const hasRegistry = parts.length > 1 && /[.:]/.test(parts[0]!);
+  return { repository: (hasRegistry ? parts.slice(1) : parts).join('/'), tag };
+}
+
+const flags = (command: string[] = []) => new Map(command.map((arg) => [arg.split('=')[0]!, arg.slice(arg.indexOf('=') + 1)]));
+
+for (const exporter of hostExporters) {
+  describe(exporter.file, () => {
+    const td = load(exporter.file);
+    const [container] = td.containerDefinitions ?? [];
+
+    it('is a valid RegisterTaskDefinition request by the ECS API model', () => {
+      assert.deepEqual(modelIssues(td, RegisterTaskDefinitionRequest$), []);
+    });
+
+    it('runs one essential container on EC2 Linux hosts in the host network, with no AWS role', () => {
+      assert.deepEqual(td.requiresCompatibilities, ['EC2']);
+      assert.equal(td.networkMode, 'host');
+      assert.deepEqual(td.placementConstraints, [{ type: 'memberOf', expression: 'attribute:ecs.os-type == linux' }]);
+      assert.equal(td.containerDefinitions?.length, 1);
+      assert.equal(container?.essential, true);
+      assert.equal(td.taskRoleArn, undefined, 'calls no AWS API');
+      assert.equal(td.executionRoleArn, undefined, 'public image; awslogs on EC2 writes with the instance role');
+    });
+
+    it('runs a pinned image from the repository discovery matches', () => {
+      const { repository, tag } = imageParts(container?.image ?? '');
+      assert.match(repository, exporter.repository);
+      assert.match(tag, /^v\d+\.\d+\.\d+$/, `${container?.image} is pinned to a release`);
+    });
+
+    it('listens on the port discovery scrapes, the same on the host', () => {
+      assert.deepEqual(container?.portMappings?.map((p) => [p.containerPort, p.hostPort, p.protocol]), [[exporter.port, exporter.port, 'tcp']]);
+    });
+
+    it('mounts exactly the host paths it reads, read-only', () => {
+      const volumes = new Map((td.volumes ?? []).map((v) => [v.name, v.host?.sourcePath]));
+      const mounted = Object.fromEntries((container?.mountPoints ?? []).map((m) => [volumes.get(m.sourceVolume), m.containerPath]));
+      assert.deepEqual(mounted, exporter.mounts);
+      for (const mount of container?.mountPoints ?? []) assert.equal(mount.readOnly, true, mount.containerPath);
+      assert.equal(volumes.size, Object.keys(exporter.mounts).length, 'no unused volumes');
+    });
+
+    it('reserves little of the host and logs like the appliance', () => {
+      assert.ok((container?.cpu ?? Infinity) <= 256, `cpu ${container?.cpu}`);
+      assert.ok((container?.memoryReservation ?? Infinity) <= 256, `memoryReservation ${container?.memoryReservation}`);
+      assert.ok((container?.memory ?? 0) >= (container?.memoryReservation ?? 0), 'the hard limit is above the reservation');
+      const appliance = load('task-definition.ec2.json').containerDefinitions![0]!.logConfiguration!;
+      const options = container?.logConfiguration?.options ?? {};
+      assert.equal(container?.logConfiguration?.logDriver, appliance.logDriver);
+      for (const option of ['awslogs-group', 'awslogs-region', 'mode', 'max-buffer-size']) assert.equal(options[option], appliance.options?.[option], option);
+      assert.notEqual(options['awslogs-stream-prefix'], appliance.options?.['awslogs-stream-prefix']);
+    });
+  });
+}
+
+describe('task-definition.cadvisor.json cAdvisor flags', () => {
+  const container = load('task-definition.cadvisor.json').containerDefinitions![0]!;
+  const args = flags(container.command);
+
+  it('watches Docker containers only and labels their series with exactly the ECS labels', () => {
+    assert.equal(args.get('--docker_only'), 'true');
+    assert.equal(args.get('--store_container_labels'), 'false');
+    assert.deepEqual(args.get('--whitelisted_container_labels')?.split(','), ECS_LABELS);
+  });
+
+  it('keeps cpu, memory and network, and disables only metric kinds cAdvisor knows', () => {
+    const disabled = args.get('--disable_metrics')?.split(',') ?? [];
+    assert.deepEqual(disabled.filter((kind) => !CADVISOR_METRIC_KINDS.has(kind)), []);
+    for (const kept of ['cpu', 'memory', 'network']) assert.ok(!disabled.includes(kept), kept);
+    for (const dropped of ['percpu', 'process', 'disk']) assert.ok(disabled.includes(dropped), dropped);
+  });
+
+  it('housekeeps at least twice per default scrape interval, far less often than every second', () => {
+    const seconds = Number(/^(\d+)s$/.exec(args.get('--housekeeping_interval') ?? '')?.[1]);
+    assert.ok(seconds >= 5 && seconds <= 15, `--housekeeping_interval ${args.get('--housekeeping_interval')}`);
+  });
+
+  it('is privileged, for the Docker socket and cgroups on SELinux hosts', () => {
+    assert.equal(container.privileged, true);
+  });
+});
+
+describe('task-definition.node-exporter.json', () => {
+  const container = load('task-definition.node-exporter.json').containerDefinitions![0]!;
+
+  it('runs the node-exporter version the image ships', () => {
+    const shipped = /^ARG NODE_EXPORTER_IMAGE=(\S+)$/m.exec(dockerfile)?.[1];
+    assert.ok(shipped, 'docker/Dockerfile names NODE_EXPORTER_IMAGE');
+    assert.equal(imageParts(container.image!).tag, imageParts(shipped).tag);
+  });
+
+  it('reads the host through its mounts', () => {
+    const args = flags(container.command);
+    const mounted = new Set(container.mountPoints?.map((m) => m.containerPath));
+    assert.equal(args.get('--path.rootfs'), '/host');
+    for (const flag of ['--path.rootfs', '--path.procfs', '--path.sysfs']) assert.ok(mounted.has(args.get(flag)), `${flag}=${args.get(flag)} is a mount`);
+  });
+});
+
+describe('docker/ecs/README.md exporter instructions', () => {
+  const readme = readFileSync(path.join(ecsDir, 'README.md'), 'utf8');
+  /** Shell lines with their continuations joined. */
+  const commands = readme.replace(/\\\n\s*/g, ' ').split('\n');
+
+  for (const exporter of hostExporters) {
+    it(`registers ${exporter.file} and starts it as a DAEMON service on EC2`, () => {
+      const { family } = load(exporter.file);
+      assert.ok(commands.some((c) => c.includes('aws ecs register-task-definition') && c.includes(`file://docker/ecs/${exporter.file}`)), 'register-task-definition');
+      const create = commands.find((c) => c.includes('aws ecs create-service') && c.includes(`--task-definition ${family} `));
+      assert.ok(create, `create-service --task-definition ${family}`);
+      assert.match(create, /--scheduling-strategy DAEMON\b/);
+      assert.match(create, /--launch-type EC2\b/);
+    });
+  }
+
+});

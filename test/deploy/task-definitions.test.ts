@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { RegisterTaskDefinitionRequest$, type RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs';
+import { ContainerDefinition$, RegisterTaskDefinitionRequest$, type ContainerDefinition, type RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs';
 import { modelIssues } from './api-model.ts';
 import { REPO_ROOT } from './source-scan.ts';
 
@@ -227,4 +227,15 @@ describe('docker/ecs/README.md exporter instructions', () => {
     });
   }
 
+  it('gives an ecs_exporter sidecar container definition that is valid by the ECS API model', () => {
+    const section = readme.slice(readme.indexOf('## Fargate tasks: the ecs_exporter sidecar'));
+    const block = /```json\n([\s\S]*?)```/.exec(section)?.[1];
+    assert.ok(block, 'a json block in the ecs_exporter section');
+    const sidecar = JSON.parse(block) as ContainerDefinition;
+    assert.deepEqual(modelIssues(sidecar, ContainerDefinition$), []);
+    assert.equal(sidecar.image, 'quay.io/prometheuscommunity/ecs-exporter:v0.4.0');
+    assert.equal(sidecar.essential, false, 'the task keeps running if the exporter stops');
+    assert.deepEqual(sidecar.portMappings?.map((p) => p.containerPort), [9779]);
+    assert.ok((sidecar.cpu ?? Infinity) <= 64 && (sidecar.memory ?? Infinity) <= 128, 'small cpu and memory');
+  });
 });

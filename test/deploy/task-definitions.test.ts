@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { ContainerDefinition$, RegisterTaskDefinitionRequest$, type ContainerDefinition, type RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs';
@@ -13,6 +13,27 @@ const load = (name: string) => JSON.parse(readFileSync(path.join(ecsDir, name), 
 const variants = [
   { file: 'task-definition.fargate.json', launchType: 'FARGATE', networkMode: 'awsvpc', maxStopTimeout: 120 },
   { file: 'task-definition.ec2.json', launchType: 'EC2', networkMode: 'bridge', maxStopTimeout: Infinity },
+] as const;
+
+/** The metric kinds cAdvisor v0.52.1 knows (container/factory.go AllMetrics): any other name in --disable_metrics stops it at start. */
+const CADVISOR_METRIC_KINDS = new Set(['cpu', 'sched', 'percpu', 'memory', 'memory_numa', 'cpuLoad', 'diskIO', 'disk', 'network', 'tcp', 'advtcp', 'udp', 'app', 'process', 'hugetlb', 'perf_event', 'referenced_memory', 'cpu_topology', 'resctrl', 'cpuset', 'oom_event', 'pressure']);
+/** The ECS labels whose container_label_* series labels the appliance maps to cluster, container, task_arn and task_family. */
+const ECS_LABELS = ['com.amazonaws.ecs.cluster', 'com.amazonaws.ecs.container-name', 'com.amazonaws.ecs.task-arn', 'com.amazonaws.ecs.task-definition-family', 'com.amazonaws.ecs.task-definition-version'];
+
+/** Host exporters: discovery finds them by image repository (any registry) and scrapes the port. */
+const hostExporters = [
+  {
+    file: 'task-definition.cadvisor.json',
+    repository: /(^|\/)cadvisor\/cadvisor$/,
+    port: 8080,
+    mounts: { '/': '/rootfs', '/var/run': '/var/run', '/sys': '/sys', '/var/lib/docker': '/var/lib/docker', '/dev/disk': '/dev/disk' },
+  },
+  {
+    file: 'task-definition.node-exporter.json',
+    repository: /(^|\/)(prometheus|prom)\/node-exporter$/,
+    port: 9100,
+    mounts: { '/': '/host', '/proc': '/host/proc', '/sys': '/host/sys' },
+  },
 ] as const;
 
 describe('the ECS API model check', () => {
@@ -29,14 +50,24 @@ describe('the ECS API model check', () => {
   });
 });
 
+describe('the task definitions in docker/ecs', () => {
+  const files = readdirSync(ecsDir).filter((name) => /^task-definition\..+\.json$/.test(name));
+
+  it('are all checked here', () => {
+    assert.deepEqual(files.sort(), [...variants, ...hostExporters].map((t) => t.file).sort());
+  });
+
+  for (const file of files) {
+    it(`${file} is a valid RegisterTaskDefinition request by the ECS API model`, () => {
+      assert.deepEqual(modelIssues(load(file), RegisterTaskDefinitionRequest$), []);
+    });
+  }
+});
+
 for (const variant of variants) {
   describe(variant.file, () => {
     const td = load(variant.file);
     const [container] = td.containerDefinitions ?? [];
-
-    it('is a valid RegisterTaskDefinition request by the ECS API model', () => {
-      assert.deepEqual(modelIssues(td, RegisterTaskDefinitionRequest$), []);
-    });
 
     it(`targets ${variant.launchType} with ${variant.networkMode} networking and one essential appliance container`, () => {
       assert.deepEqual(td.requiresCompatibilities, [variant.launchType]);
@@ -86,27 +117,6 @@ for (const variant of variants) {
   });
 }
 
-/** The metric kinds cAdvisor v0.52.1 knows (container/factory.go AllMetrics): any other name in --disable_metrics stops it at start. */
-const CADVISOR_METRIC_KINDS = new Set(['cpu', 'sched', 'percpu', 'memory', 'memory_numa', 'cpuLoad', 'diskIO', 'disk', 'network', 'tcp', 'advtcp', 'udp', 'app', 'process', 'hugetlb', 'perf_event', 'referenced_memory', 'cpu_topology', 'resctrl', 'cpuset', 'oom_event', 'pressure']);
-/** The ECS labels whose container_label_* series labels the appliance maps to cluster, container, task_arn and task_family. */
-const ECS_LABELS = ['com.amazonaws.ecs.cluster', 'com.amazonaws.ecs.container-name', 'com.amazonaws.ecs.task-arn', 'com.amazonaws.ecs.task-definition-family', 'com.amazonaws.ecs.task-definition-version'];
-
-/** Host exporters: discovery finds them by image repository (any registry) and scrapes the port. */
-const hostExporters = [
-  {
-    file: 'task-definition.cadvisor.json',
-    repository: /(^|\/)cadvisor\/cadvisor$/,
-    port: 8080,
-    mounts: { '/': '/rootfs', '/var/run': '/var/run', '/sys': '/sys', '/var/lib/docker': '/var/lib/docker', '/dev/disk': '/dev/disk' },
-  },
-  {
-    file: 'task-definition.node-exporter.json',
-    repository: /(^|\/)(prometheus|prom)\/node-exporter$/,
-    port: 9100,
-    mounts: { '/': '/host', '/proc': '/host/proc', '/sys': '/host/sys' },
-  },
-] as const;
-
 /** `registry/path/name:tag` into the repository path (registry dropped) and the tag. */
 function imageParts(image: string): { repository: string; tag: string } {
   const [name = '', tag = ''] = image.split('@')[0]!.split(/:(?=[^/]+$)/);
@@ -121,10 +131,6 @@ for (const exporter of hostExporters) {
   describe(exporter.file, () => {
     const td = load(exporter.file);
     const [container] = td.containerDefinitions ?? [];
-
-    it('is a valid RegisterTaskDefinition request by the ECS API model', () => {
-      assert.deepEqual(modelIssues(td, RegisterTaskDefinitionRequest$), []);
-    });
 
     it('runs one essential container on EC2 Linux hosts in the host network, with no AWS role', () => {
       assert.deepEqual(td.requiresCompatibilities, ['EC2']);

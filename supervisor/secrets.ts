@@ -1,3 +1,5 @@
+import { escapeHtml } from './html-escape.ts';
+
 /**
  * The one place that knows which strings must never be printed: secret values the appliance
  * learns (its environment's secrets, what the bundle resolved from ${VARS} into secret places,
@@ -23,9 +25,12 @@ const CREDENTIAL_SHAPES: Array<[RegExp, string]> = [
 const known = new Set<string>();
 let ordered: string[] = [];
 
+/** A secret is hidden in the forms answers carry it in too: JSON strings (/status) and HTML (admin pages). */
 export function registerSecret(value: string | undefined): void {
   if (value === undefined || value.length < MIN_SECRET_LENGTH || known.has(value)) return;
   known.add(value);
+  known.add(JSON.stringify(value).slice(1, -1));
+  known.add(escapeHtml(value));
   // Longest first, so a secret that contains another is replaced whole.
   ordered = [...known].sort((a, b) => b.length - a.length);
 }

@@ -12,25 +12,35 @@ export const defaultAdminAddress = '127.0.0.1:9901';
 /** A JSON-safe snapshot: what a module shows about itself on /status. */
 export type StatusValue = string | number | boolean | null | StatusValue[] | { [key: string]: StatusValue | undefined };
 
+/** A read-only page beside the fixed endpoints: its body for a GET with this query string. */
+export interface AdminPage {
+  contentType: string;
+  render(query: URLSearchParams): string;
+}
+
 /** What modules need from the admin endpoint; the lead wires each module's checks into it. */
 export interface AdminRegistry {
   registerStatus(name: string, snapshot: () => StatusValue): void;
   registerHealth(name: string, check: () => Verdict): void;
   registerReadiness(name: string, check: () => Verdict): void;
+  registerPage(path: string, page: AdminPage): void;
 }
+
+const FIXED_ENDPOINTS = ['/healthz', '/readyz', '/status', '/metrics'];
 
 const RESERVED_STATUS_KEYS = new Set(['generatedAt', 'healthy', 'ready', 'reasons']);
 
 /**
  * The appliance's one admin listener: /healthz for the ECS container health check (503 only when
  * something is broken for good, e.g. a component crash-looping), /readyz (every registered
- * readiness check passes), /status (the registered snapshots, secrets redacted) and /metrics
- * (the registry passed in).
+ * readiness check passes), /status (the registered snapshots, secrets redacted), /metrics
+ * (the registry passed in) and the registered pages (redacted too).
  */
 export class AdminServer implements AdminRegistry {
   readonly #statuses = new Map<string, () => StatusValue>();
   readonly #health = new Map<string, () => Verdict>();
   readonly #readiness = new Map<string, () => Verdict>();
+  readonly #pages = new Map<string, AdminPage>();
   readonly #log: Logger;
   readonly #registry: Registry;
   #server: Server | undefined;
@@ -41,11 +51,12 @@ export class AdminServer implements AdminRegistry {
   }
 
   /**
-   * Four read-only endpoints need no framework: plain node:http keeps express (~13 MB) out of
+   * A few read-only endpoints need no framework: plain node:http keeps express (~13 MB) out of
    * appliances that do not run the AMP proxy.
    */
   async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const path = new URL(request.url ?? '/', 'http://admin').pathname;
+    const url = new URL(request.url ?? '/', 'http://admin');
+    const path = url.pathname;
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       sendJson(response, 405, { error: 'method not allowed' }, { allow: 'GET, HEAD' });
       return;
@@ -73,14 +84,25 @@ export class AdminServer implements AdminRegistry {
           response.writeHead(500, { 'content-type': 'text/plain' }).end('collecting metrics failed\n');
         }
         return;
-      default:
-        sendJson(response, 404, { error: 'not found', endpoints: ['/healthz', '/readyz', '/status', '/metrics'] });
+      default: {
+        const page = this.#pages.get(path);
+        if (page) {
+          sendPage(response, page, url.searchParams);
+          return;
+        }
+        sendJson(response, 404, { error: 'not found', endpoints: [...FIXED_ENDPOINTS, ...this.#pages.keys()] });
+      }
     }
   }
 
   registerStatus(name: string, snapshot: () => StatusValue): void {
     if (RESERVED_STATUS_KEYS.has(name)) throw new Error(`status section '${name}' clashes with a field /status always has`);
     register(this.#statuses, 'status section', name, snapshot);
+  }
+
+  registerPage(path: string, page: AdminPage): void {
+    if (!path.startsWith('/') || FIXED_ENDPOINTS.includes(path)) throw new Error(`page path '${path}' must start with / and not be one of ${FIXED_ENDPOINTS.join(' ')}`);
+    register(this.#pages, 'page', path, page);
   }
 
   registerHealth(name: string, check: () => Verdict): void {
@@ -120,11 +142,14 @@ export class AdminServer implements AdminRegistry {
     return { ok: reasons.length === 0, reasons };
   }
 
+  /**
+   * The first keys answer "is it working?" (healthy, ready, reasons), then the sections in the
+   * order they were registered (the appliance registers its summary first, bulky detail last).
+   */
   status(): Record<string, unknown> {
     const health = this.health();
     const readiness = this.readiness();
     const snapshot: Record<string, unknown> = {
-      generatedAt: new Date().toISOString(),
       healthy: health.ok,
       ready: readiness.ok,
       reasons: [...health.reasons, ...readiness.reasons],
@@ -136,6 +161,7 @@ export class AdminServer implements AdminRegistry {
         snapshot[name] = { error: `status unavailable: ${(error as Error).message}` };
       }
     }
+    snapshot.generatedAt = new Date().toISOString();
     return snapshot;
   }
 
@@ -202,6 +228,18 @@ function register<T>(map: Map<string, T>, kind: string, name: string, value: T):
   if (name.trim() === '') throw new Error(`a ${kind} needs a name`);
   if (map.has(name)) throw new Error(`${kind} '${name}' is already registered`);
   map.set(name, value);
+}
+
+/** A page that fails answers 500 with the reason, like /metrics; it never takes the endpoint down. */
+function sendPage(response: ServerResponse, page: AdminPage, query: URLSearchParams): void {
+  let body: string;
+  try {
+    body = page.render(query);
+  } catch (error) {
+    sendJson(response, 500, { error: `page unavailable: ${(error as Error).message}` });
+    return;
+  }
+  response.writeHead(200, { 'content-type': page.contentType }).end(redact(body));
 }
 
 /** Every answer passes the secret redactor: a reason or a status line may quote what a child printed. */

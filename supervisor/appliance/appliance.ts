@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import type { AdminRegistry, AdminServer, StatusValue } from '../admin/admin-server.ts';
+import { DISCOVERY_JSON_PATH, DISCOVERY_PAGE_PATH, discoveryPage } from '../admin/discovery-page.ts';
 import type { Bundle } from '../config/bundle.ts';
 import { loadBundleFromCache, saveBundleToCache } from '../config/bundle-cache.ts';
 import { ConfigError } from '../config/errors.ts';
@@ -27,6 +28,7 @@ import { DiscoveryRunner } from './discovery-runner.ts';
 import { loadOrCreateSecret } from './kept-secret.ts';
 import { createConfigMetrics, type ConfigMetrics } from './metrics.ts';
 import type { ApplianceSettings } from './settings.ts';
+import { statusSummary } from './status-summary.ts';
 
 export interface ApplianceOptions {
   settings: ApplianceSettings;
@@ -150,18 +152,23 @@ export class Appliance {
   }
 
   readiness(): Verdict {
-    if (!this.#applied) {
-      const why = this.#lastFailure ? `${this.#lastFailure.message}${this.#lastFailure.issues.length > 0 ? `: ${this.#lastFailure.issues.map((i) => i.message).join('; ')}` : ''}` : 'first poll in progress';
-      return { ok: false, reasons: [`no config bundle from ${this.#locationText} has been applied (${why})`] };
-    }
+    if (!this.#applied) return { ok: false, reasons: [`no config bundle from ${this.#locationText} has been applied (${this.#failureText() ?? 'first poll in progress'})`] };
     return this.#components.readiness();
   }
 
+  #failureText(): string | undefined {
+    const failure = this.#lastFailure;
+    return failure && `${failure.message}${failure.issues.length > 0 ? `: ${failure.issues.map((i) => i.message).join('; ')}` : ''}`;
+  }
+
+  /** /status leads with the summary and ends with the components, whose last log lines are the bulk of it. */
   registerWith(admin: AdminRegistry): void {
     admin.registerHealth('components', () => this.#components.health());
     admin.registerReadiness('appliance', () => this.readiness());
+    admin.registerStatus('summary', () =>
+      statusSummary({ applied: this.#applied, failure: this.#failureText(), components: this.#components.status(), discovery: this.#discovery.decisions() }),
+    );
     admin.registerStatus('config', () => this.#configStatus());
-    admin.registerStatus('components', () => this.#components.status());
     admin.registerStatus('discovery', () => this.#discovery.status());
     admin.registerStatus('amp', () => this.#proxy.status());
     admin.registerStatus('identity', () => this.#identityStatus());
@@ -169,6 +176,9 @@ export class Appliance {
       versions: versionTexts(this.#host),
       memoryLimitBytes: this.#host.memoryLimitBytes ?? null,
     }));
+    admin.registerStatus('components', () => this.#components.status());
+    admin.registerPage(DISCOVERY_PAGE_PATH, { contentType: 'text/html; charset=utf-8', render: (query) => discoveryPage(this.#discovery.decisions(), query.get('q')) });
+    admin.registerPage(DISCOVERY_JSON_PATH, { contentType: 'application/json; charset=utf-8', render: () => JSON.stringify(this.#discovery.decisions()) });
   }
 
   async #onBundle(bundle: Bundle): Promise<void> {

@@ -4,6 +4,8 @@ import type { Registry } from 'prom-client';
 import { DiscoveryService } from '../discovery/service.ts';
 import type { Logger } from '../log.ts';
 import type { StatusValue } from '../admin/admin-server.ts';
+import type { DiscoveryDecisions } from '../admin/discovery-decisions.ts';
+import type { ClusterStatus } from '../discovery/cycle-status.ts';
 import { removeMetrics } from './metric-names.ts';
 import { samePlan, type DiscoveryPlan } from './discovery-plan.ts';
 import { waitedStep, type Part, type StopStep } from '../lifecycle.ts';
@@ -76,7 +78,20 @@ export class DiscoveryRunner implements Part<Release> {
     await service?.stop();
   }
 
-  /** Per-cluster summary for /status: targets, skipped endpoints, last success and error (task detail stays in `discover --explain`). */
+  /** Every watched cluster's task and container decisions after the last cycle: what /discovery shows. */
+  decisions(): DiscoveryDecisions {
+    const service = this.#service;
+    const last = service?.lastCycle;
+    const clusters = service?.clusterStatuses() ?? [];
+    return {
+      enabled: this.#plan !== undefined,
+      interval: this.#plan?.settings.interval ?? null,
+      lastCycle: last ? { discoveredAt: newestSuccess(clusters), durationSeconds: Number(last.durationSeconds.toFixed(3)), scopeErrors: last.scopeErrors } : null,
+      clusters,
+    };
+  }
+
+  /** Per-cluster summary for /status: targets, skipped endpoints, last success and error (task detail is on /discovery). */
   status(): StatusValue {
     const plan = this.#plan;
     const service = this.#service;
@@ -88,7 +103,9 @@ export class DiscoveryRunner implements Part<Release> {
       interval: plan?.settings.interval ?? null,
       clustersWatched: plan ? (plan.settings.clusters.length > 0 ? plan.settings.clusters : 'all') : null,
       regions: plan ? (plan.settings.regions.length > 0 ? plan.settings.regions : plan.fallbackRegion ? [plan.fallbackRegion] : []) : null,
-      lastCycle: last ? { durationSeconds: Number(last.durationSeconds.toFixed(3)), nothingDiscovered: last.nothingDiscovered, scopeErrors: last.scopeErrors } : null,
+      lastCycle: last
+        ? { discoveredAt: newestSuccess(service!.clusterStatuses()), durationSeconds: Number(last.durationSeconds.toFixed(3)), nothingDiscovered: last.nothingDiscovered, scopeErrors: last.scopeErrors }
+        : null,
       clusters: (service?.clusterStatuses() ?? []).map((c) => ({
         cluster: c.cluster,
         accountId: c.accountId,
@@ -103,4 +120,11 @@ export class DiscoveryRunner implements Part<Release> {
       })),
     };
   }
+}
+
+/** When the last cycle looked: the newest cluster snapshot (ISO times sort as text). */
+function newestSuccess(clusters: ClusterStatus[]): string | null {
+  let newest: string | null = null;
+  for (const c of clusters) if (c.lastSuccess !== undefined && (newest === null || c.lastSuccess > newest)) newest = c.lastSuccess;
+  return newest;
 }

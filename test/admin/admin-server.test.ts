@@ -9,6 +9,8 @@ import { applianceConfigSchema } from '../../supervisor/config/schema.ts';
 import { freePort } from '../processes/free-port.ts';
 import { Supervisor } from '../../supervisor/processes/supervisor.ts';
 import { capturingLogger, eventually, fastTimings } from '../processes/fixtures.ts';
+import { escapeHtml } from '../../supervisor/html-escape.ts';
+import { registerSecret } from '../../supervisor/secrets.ts';
 
 const node = process.execPath;
 const sleeper = { name: 'sleeper', command: node, args: ['-e', 'setInterval(() => {}, 1000)'], reload: { kind: 'none' as const } };
@@ -66,6 +68,7 @@ describe('the admin endpoint', () => {
     await supervisor.waitReady(5_000);
     const { status, body } = await get(base, '/status');
     assert.equal(status, 200);
+    assert.deepEqual(Object.keys(body).slice(0, 3), ['healthy', 'ready', 'reasons'], 'the first keys answer "is it working?"');
     assert.equal(typeof body.generatedAt, 'string');
     assert.equal(body.healthy, true);
     const [component] = body.components as Array<Record<string, unknown>>;
@@ -107,6 +110,20 @@ describe('the admin endpoint', () => {
     assert.match(String(body), /ecs_appliance_discovery_cycles_total 2/);
     const missing = await get(base, '/nope');
     assert.equal(missing.status, 404);
+  });
+
+  it('serves registered pages with their query, redacted (HTML-escaped secrets too), and lists them on a 404', async () => {
+    const { admin, base } = await serve([sleeper]);
+    registerSecret('pa<ss>word-in-a-label');
+    admin.registerPage('/discovery', { contentType: 'text/html; charset=utf-8', render: (query) => `<p>q=${escapeHtml(query.get('q') ?? '')} ${escapeHtml('label pa<ss>word-in-a-label')}</p>` });
+    admin.registerPage('/broken-page', { contentType: 'text/plain', render: () => { throw new Error('no data yet'); } });
+    const page = await getText(base, '/discovery?q=checkout%20<b>');
+    assert.equal(page.status, 200);
+    assert.equal(page.type, 'text/html; charset=utf-8');
+    assert.equal(page.body, '<p>q=checkout &lt;b&gt; label [redacted]</p>');
+    assert.deepEqual(await get(base, '/broken-page'), { status: 500, type: 'application/json; charset=utf-8', body: { error: 'page unavailable: no data yet' } });
+    assert.deepEqual((await get(base, '/nope')).body, { error: 'not found', endpoints: ['/healthz', '/readyz', '/status', '/metrics', '/discovery', '/broken-page'] });
+    assert.throws(() => admin.registerPage('/status', { contentType: 'text/plain', render: () => '' }), /must start with \/ and not be one of/);
   });
 
   it('listens on loopback by default, and moves where it is told, keeping the old listener when the new address is taken', async () => {

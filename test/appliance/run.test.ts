@@ -68,6 +68,7 @@ const GOOD_RULES = 'groups:\n  - name: e2e\n    rules:\n      - record: e2e:up:s
 
 type Status = {
   ready: boolean;
+  summary: { components: Record<string, string>; discovery: { whyNotScraped: string } };
   reasons: string[];
   config: { applied: { version: string; fromCache: boolean } | null; appliedCount: number; lastError: { at: string; message: string; issues: Array<{ file: string; message: string }> } | null };
   components: Array<{ name: string; pid: number | null; ready: boolean; restarts: number; state: string }>;
@@ -185,6 +186,12 @@ describe('ecs-appliance run, end to end', { timeout: 120_000 }, () => {
     await eventually('up{job="node"} == 1', 20_000, async () => (await promQuery(prometheus, 'up{job="node"} == 1'))[0]);
     await eventually('the appliance scrapes its own admin /metrics', 20_000, async () => (await promQuery(prometheus, 'up{job="ecs-appliance"} == 1'))[0]);
     assert.deepEqual(await promQuery(prometheus, 'up{container="elsewhere"}'), []);
+    const page = await getText(`${appliance.admin}/discovery?q=labelled`);
+    assert.match(page, new RegExp(`<h2>${OWN_CLUSTER} `), '/discovery shows the watched cluster');
+    assert.match(page, /<tr data-s="[^"]*" class="ok"><td>[^<]*<\/td><td>[^<]*<\/td><td>[^<]*<\/td><td>labelled<\/td><td>scraped<\/td>/, 'the labelled container, scraped, matches ?q=');
+    const decisions = (await getJson<{ clusters: Array<{ cluster: string; tasks: unknown[] }> }>(`${appliance.admin}/discovery.json`)).body;
+    assert.deepEqual(decisions.clusters.map((c) => c.cluster), [OWN_CLUSTER]);
+    assert.ok(decisions.clusters[0]!.tasks.length > 0);
     const watched = (await status()).discovery.clustersWatched;
     assert.deepEqual(watched, [`arn:aws:ecs:us-east-1:111111111111:cluster/${OWN_CLUSTER}`]);
     assert.match(await prometheusConfig(), new RegExp(`ecs_cluster: ${OWN_CLUSTER}`));
@@ -197,7 +204,12 @@ describe('ecs-appliance run, end to end', { timeout: 120_000 }, () => {
     assert.match(metrics, new RegExp(`ecs_appliance_discovery_targets\\{account="111111111111",region="us-east-1",cluster="${OWN_CLUSTER}"\\} 1`));
     assert.match(metrics, /ecs_appliance_component_ready\{component="prometheus"\} 1/);
     assert.match(metrics, /ecs_appliance_ready 1/);
-    const text = JSON.stringify(await status());
+    const body = await status();
+    assert.deepEqual(Object.keys(body).slice(0, 4), ['healthy', 'ready', 'reasons', 'summary'], '/status leads with whether it works, then the summary');
+    assert.equal(Object.keys(body).at(-2), 'components', 'the bulky component detail comes last, before generatedAt');
+    assert.match(body.summary.components.prometheus ?? '', /^running, ready, pid \d+, 0 restarts$/);
+    assert.equal(body.summary.discovery.whyNotScraped, '/discovery');
+    const text = JSON.stringify(body);
     assert.ok(!text.includes(GRAFANA_PASSWORD), '/status never shows the Grafana password');
     assert.ok(!JSON.stringify(appliance.logs).includes(GRAFANA_PASSWORD), 'the log never shows it either');
   });

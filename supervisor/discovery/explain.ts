@@ -22,7 +22,7 @@ export function explainText(clusters: ClusterStatus[]): string {
       for (const container of task.containers) {
         const head = `    container ${container.name}:`;
         if (!container.optedIn) {
-          lines.push(`${head} not scraped: no opt-in (no prometheus.io/scrape or PROMETHEUS_EXPORTER_PORT docker label, no PROMETHEUS env var, no central rule)`);
+          lines.push(`${head} not scraped: no opt-in (no prometheus.io/scrape or PROMETHEUS_EXPORTER_PORT docker label, no PROMETHEUS env var, no central rule, not a built-in exporter image)`);
           continue;
         }
         for (const t of container.targets) lines.push(`${head} target ${t.address}${t.path}  (${t.source})`);

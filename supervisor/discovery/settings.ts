@@ -41,11 +41,13 @@ export const centralRuleSchema = z
     service: regexString.optional(),
     family: regexString.optional(),
     container: regexString.optional(),
+    /** Matched against the image's repository (`cadvisor/cadvisor`) and against the whole reference. */
+    image: regexString.optional(),
     dockerLabel: z.strictObject({ name: z.string().min(1), value: regexString.optional() }).optional(),
     endpoints: z.array(ruleEndpointSchema).min(1),
   })
-  .refine((rule) => rule.cluster ?? rule.service ?? rule.family ?? rule.container ?? rule.dockerLabel, {
-    message: 'a rule needs at least one of cluster, service, family, container or dockerLabel',
+  .refine((rule) => rule.cluster ?? rule.service ?? rule.family ?? rule.container ?? rule.image ?? rule.dockerLabel, {
+    message: 'a rule needs at least one of cluster, service, family, container, image or dockerLabel',
   });
 
 export const accountSchema = z.strictObject({
@@ -74,6 +76,17 @@ export const discoverySettingsSchema = z.strictObject({
     })
     .prefault({}),
   rules: z.array(centralRuleSchema).default([]),
+  /**
+   * Exporters scraped without any opt-in, recognised by their image (optin/builtin-exporters.ts);
+   * false turns one off, and a central rule matching its container replaces its endpoint.
+   */
+  builtinExporters: z
+    .strictObject({
+      cadvisor: z.boolean().default(true),
+      nodeExporter: z.boolean().default(true),
+      ecsExporter: z.boolean().default(true),
+    })
+    .prefault({}),
   /** A cycle dropping more than this share of a cluster's targets waits for the next cycle to confirm. */
   maxDropRatio: z.number().min(0).max(1).default(0.5),
   /** Each task is described again at least this often, so mutable fields such as health stay fresh. */
@@ -90,4 +103,5 @@ export const discoverySettingsSchema = z.strictObject({
 export type DiscoverySettings = z.infer<typeof discoverySettingsSchema>;
 export type DiscoverySettingsInput = z.input<typeof discoverySettingsSchema>;
 export type CentralRule = z.infer<typeof centralRuleSchema>;
+export type BuiltinExporterSwitches = z.infer<typeof discoverySettingsSchema>['builtinExporters'];
 export type AccountSettings = z.infer<typeof accountSchema>;

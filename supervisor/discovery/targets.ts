@@ -1,7 +1,7 @@
 import { parseDuration } from '../duration.ts';
 import { resolveAddress } from './address.ts';
 import { metaLabels } from './labels.ts';
-import type { EndpointRequest, OptInMatcher } from './optin/endpoint.ts';
+import type { EndpointRequest, MatchOutcome, OptInMatcher } from './optin/endpoint.ts';
 import { networkModeOf, serviceNameOf, type ClusterSnapshot, type ContainerView } from './world.ts';
 
 /** One Prometheus target: an address and its labels (including the `__` ones Prometheus honours). */
@@ -90,9 +90,9 @@ function containerTargets(view: ContainerView, options: TargetOptions, out: Targ
   const decision: ContainerDecision = { name: view.definition.name ?? '', optedIn: false, targets: [], problems: [], notes: [] };
   const first = out.length;
   const kept = new Map<string, { request: EndpointRequest; index: number }>();
-  for (const matcher of options.matchers) {
-    const outcome = matcher.match(view);
-    if (!outcome) continue;
+  const ways = decidingWays(view, options.matchers);
+  decision.notes.push(...ways.passedOver);
+  for (const outcome of ways.taken) {
     decision.optedIn = true;
     decision.problems.push(...outcome.problems);
     for (const request of outcome.endpoints) {
@@ -127,6 +127,31 @@ function containerTargets(view: ContainerView, options: TargetOptions, out: Targ
     decision.notes.push(`container is ${view.runtime.lastStatus}`);
   }
   return decision;
+}
+
+/**
+ * The outcomes of the ways that decide a container's endpoints, in precedence order. A container a
+ * built-in exporter recognises is scraped the way that exporter always is, whatever its own labels
+ * or environment ask, since the Prometheus config reshapes the exporter's series by its job; a
+ * central rule matching it is the operator's deliberate exception and replaces the built-in's
+ * endpoint, keeping the exporter's job unless the rule names another (a cAdvisor moved to 8081 is
+ * still cAdvisor).
+ */
+function decidingWays(view: ContainerView, matchers: readonly OptInMatcher[]): { taken: MatchOutcome[]; passedOver: string[] } {
+  const matched = matchers.flatMap((matcher) => {
+    const outcome = matcher.match(view);
+    return outcome ? [{ matcher, outcome }] : [];
+  });
+  const builtin = matched.find((m) => m.matcher.authority === 'builtin');
+  if (!builtin) return { taken: matched.map((m) => m.outcome), passedOver: [] };
+  const central = matched.filter((m) => m.matcher.authority === 'central');
+  const passedOver = (reason: string) => matched.filter((m) => m.matcher.authority !== 'central' && m !== builtin).map((m) => `${m.matcher.name} not taken: ${reason}`);
+  if (central.length === 0) return { taken: [builtin.outcome], passedOver: passedOver(`${builtin.matcher.name} recognises the image and gives the endpoint`) };
+  const job = builtin.outcome.endpoints[0]?.job;
+  return {
+    taken: central.map(({ outcome }) => ({ ...outcome, endpoints: outcome.endpoints.map((e) => ({ conventionJob: job, ...e })) })),
+    passedOver: [...passedOver('a central rule matches the container'), `${builtin.matcher.name} not taken: a central rule matches the container and replaces its endpoint`],
+  };
 }
 
 /** The per-endpoint settings a later opt-in way may add to an endpoint an earlier way already names. */

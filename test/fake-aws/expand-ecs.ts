@@ -46,7 +46,9 @@ function containerDefinitionJson(def: TaskDefinitionSpec, c: ContainerDefinition
   return {
     name: c.name,
     image: c.image,
-    cpu: 0,
+    cpu: c.cpu ?? 0,
+    ...(c.memory !== undefined ? { memory: c.memory } : {}),
+    ...(c.memoryReservation !== undefined ? { memoryReservation: c.memoryReservation } : {}),
     essential: c.essential ?? true,
     portMappings: (c.portMappings ?? []).map((m) => ({
       containerPort: m.containerPort,
@@ -98,7 +100,7 @@ export function serviceJson(ctx: RegionContext, cluster: ClusterSpec, service: S
     loadBalancers: [],
     serviceRegistries: [],
     createdAt: ctx.epoch,
-    schedulingStrategy: 'REPLICA',
+    schedulingStrategy: service.schedulingStrategy ?? 'REPLICA',
     ...(includeTags ? { tags: tagList(service.tags) } : {}),
   };
 }
@@ -158,19 +160,26 @@ export function taskJson(ctx: RegionContext, cluster: ClusterSpec, task: TaskSpe
   const running = task.lastStatus === 'RUNNING' || task.lastStatus === 'DEACTIVATING' || task.lastStatus === 'STOPPING' || task.lastStatus === 'STOPPED';
   const stopped = task.lastStatus === 'STOPPED';
 
-  const containers = def.containers.map((c) => ({
-    containerArn: arns.container(ctx, cluster.name, task.id, stableUuid(`container/${taskArn}/${c.name}`)),
-    taskArn,
-    name: c.name,
-    image: c.image,
-    lastStatus: containerStatus(task.lastStatus),
-    ...(running ? { runtimeId: `${task.id}-${stableHex(c.name, 10)}` } : {}),
-    networkBindings: awsvpc ? [] : networkBindings(def, c, task),
-    networkInterfaces: awsvpc && task.privateIp ? [{ attachmentId, privateIpv4Address: task.privateIp }] : [],
-    healthStatus: task.healthStatus ?? 'UNKNOWN',
-    cpu: '0',
-    ...(stopped ? { exitCode: 0 } : {}),
-  }));
+  const containers = def.containers.map((c) => {
+    // The agent reports each container's limits as run: the definition's, or what overrides set.
+    const override = task.overrides?.containers?.[c.name];
+    const memory = override?.memory ?? c.memory;
+    return {
+      containerArn: arns.container(ctx, cluster.name, task.id, stableUuid(`container/${taskArn}/${c.name}`)),
+      taskArn,
+      name: c.name,
+      image: c.image,
+      lastStatus: containerStatus(task.lastStatus),
+      ...(running ? { runtimeId: `${task.id}-${stableHex(c.name, 10)}` } : {}),
+      networkBindings: awsvpc ? [] : networkBindings(def, c, task),
+      networkInterfaces: awsvpc && task.privateIp ? [{ attachmentId, privateIpv4Address: task.privateIp }] : [],
+      healthStatus: task.healthStatus ?? 'UNKNOWN',
+      cpu: String(override?.cpu ?? c.cpu ?? 0),
+      ...(memory !== undefined ? { memory: String(memory) } : {}),
+      ...(c.memoryReservation !== undefined ? { memoryReservation: String(c.memoryReservation) } : {}),
+      ...(stopped ? { exitCode: 0 } : {}),
+    };
+  });
 
   const attachments = awsvpc
     ? [
@@ -206,8 +215,8 @@ export function taskJson(ctx: RegionContext, cluster: ClusterSpec, task: TaskSpe
     ...(task.launchType === 'FARGATE' ? { platformVersion: '1.4.0', platformFamily: 'Linux' } : {}),
     group: taskGroup(task),
     ...(task.service ? { startedBy: `ecs-svc/${stableHex(`svc/${task.service}`, 19).replace(/[a-f]/g, '7')}` } : {}),
-    cpu: def.cpu ?? '256',
-    memory: def.memory ?? '512',
+    cpu: task.overrides?.cpu ?? def.cpu ?? '256',
+    memory: task.overrides?.memory ?? def.memory ?? '512',
     connectivity: running ? 'CONNECTED' : undefined,
     createdAt: started - 30,
     ...(running ? { pullStartedAt: started - 20, pullStoppedAt: started - 10, startedAt: started, connectivityAt: started - 25 } : {}),
@@ -217,7 +226,12 @@ export function taskJson(ctx: RegionContext, cluster: ClusterSpec, task: TaskSpe
     attachments,
     attributes: [{ name: 'ecs.cpu-architecture', value: 'x86_64' }],
     containers,
-    overrides: { containerOverrides: def.containers.map((c) => ({ name: c.name })), inferenceAcceleratorOverrides: [] },
+    overrides: {
+      ...(task.overrides?.cpu !== undefined ? { cpu: task.overrides.cpu } : {}),
+      ...(task.overrides?.memory !== undefined ? { memory: task.overrides.memory } : {}),
+      containerOverrides: def.containers.map((c) => ({ name: c.name, ...task.overrides?.containers?.[c.name] })),
+      inferenceAcceleratorOverrides: [],
+    },
     ...(includeTags ? { tags: tagList(task.tags) } : {}),
   };
 }

@@ -24,6 +24,11 @@ const containerDefinition = z.strictObject({
   dockerLabels: z.record(z.string(), z.string()).optional(),
   environment: z.record(z.string(), z.string()).optional(),
   essential: z.boolean().optional(),
+  /** CPU units; 0 when absent, as ECS reports it. */
+  cpu: z.number().int().min(0).optional(),
+  /** Hard and soft memory limits in MiB. */
+  memory: z.number().int().min(1).optional(),
+  memoryReservation: z.number().int().min(1).optional(),
 });
 
 const taskDefinition = z.strictObject({
@@ -50,7 +55,16 @@ const service = z.strictObject({
   taskDefinition: z.string().optional(),
   launchType: z.enum(['EC2', 'FARGATE']).optional(),
   desiredCount: z.number().int().min(0).optional(),
+  /** DAEMON: one task on every container instance (cAdvisor, node-exporter). */
+  schedulingStrategy: z.enum(['REPLICA', 'DAEMON']).optional(),
   tags: tags.optional(),
+});
+
+/** What RunTask's overrides changed: task-level cpu/memory as strings, per-container units and MiB. */
+const taskOverrides = z.strictObject({
+  cpu: z.string().optional(),
+  memory: z.string().optional(),
+  containers: z.record(z.string(), z.strictObject({ cpu: z.number().int().min(0).optional(), memory: z.number().int().min(1).optional() })).optional(),
 });
 
 const task = z.strictObject({
@@ -67,6 +81,7 @@ const task = z.strictObject({
   hostPorts: z.record(z.string(), z.record(z.string(), z.number().int().min(1).max(65535))).optional(),
   healthStatus: z.enum(['HEALTHY', 'UNHEALTHY', 'UNKNOWN']).optional(),
   startedAt: z.number().optional(),
+  overrides: taskOverrides.optional(),
   tags: tags.optional(),
 });
 

@@ -1,6 +1,7 @@
 import type { CentralRule } from '../settings.ts';
 import type { ContainerView } from '../world.ts';
 import { definedOnly, type MatchOutcome, type OptInMatcher } from './endpoint.ts';
+import { imageRepository } from './image.ts';
 
 /**
  * Rules in the appliance's own config, for teams that may not touch task definitions. Regexes
@@ -13,10 +14,12 @@ export function centralRules(rules: readonly CentralRule[]): OptInMatcher {
     service: anchored(rule.service),
     family: anchored(rule.family),
     container: anchored(rule.container),
+    image: anchored(rule.image),
     labelValue: anchored(rule.dockerLabel?.value),
   }));
   return {
     name: 'central rules',
+    authority: 'central',
     match(view: ContainerView): MatchOutcome | undefined {
       const outcome: MatchOutcome = { endpoints: [], problems: [] };
       for (const c of compiled) {
@@ -24,6 +27,7 @@ export function centralRules(rules: readonly CentralRule[]): OptInMatcher {
         if (!matches(c.service, view.serviceName)) continue;
         if (!matches(c.family, view.taskDefinition.family)) continue;
         if (!matches(c.container, view.definition.name)) continue;
+        if (c.image && !matchesImage(c.image, view.definition.image)) continue;
         if (c.rule.dockerLabel) {
           const value = view.dockerLabels[c.rule.dockerLabel.name];
           if (value === undefined || !matches(c.labelValue, value)) continue;
@@ -44,6 +48,11 @@ export function centralRules(rules: readonly CentralRule[]): OptInMatcher {
 
 function anchored(source: string | undefined): RegExp | undefined {
   return source === undefined ? undefined : new RegExp(`^(?:${source})$`);
+}
+
+/** The repository alone (`prom/node-exporter`) or the whole reference (`prom/node-exporter:v1.12.1`). */
+function matchesImage(pattern: RegExp, image: string | undefined): boolean {
+  return image !== undefined && (pattern.test(imageRepository(image)) || pattern.test(image));
 }
 
 /** An absent matcher matches anything; a present one needs a value. */

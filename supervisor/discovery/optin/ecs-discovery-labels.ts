@@ -22,6 +22,7 @@ const SOURCE = 'prometheus-ecs-discovery labels';
  */
 export const ecsDiscoveryLabels: OptInMatcher = {
   name: SOURCE,
+  authority: 'container',
   match(view: ContainerView): MatchOutcome | undefined {
     const labels = view.dockerLabels;
     const portLabel = labels.PROMETHEUS_EXPORTER_PORT;

@@ -20,6 +20,7 @@ const SOURCE = 'prometheus-ecs-sd environment';
  */
 export const ecsSdEnvironment: OptInMatcher = {
   name: SOURCE,
+  authority: 'container',
   match(view: ContainerView): MatchOutcome | undefined {
     const env = view.environment;
     // As in prometheus-ecs-sd, any non-empty value switches it on ("false" included).

@@ -38,9 +38,16 @@ export interface MatchOutcome {
   problems: string[];
 }
 
+/**
+ * Who asks for a container's endpoints: the container itself (its labels or environment), the
+ * appliance's config (central rules), or the appliance's knowledge of an exporter's image.
+ */
+export type OptInAuthority = 'container' | 'central' | 'builtin';
+
 /** One way of opting in. `undefined` means the container does not use this way at all. */
 export interface OptInMatcher {
   readonly name: string;
+  readonly authority: OptInAuthority;
   match(view: ContainerView): MatchOutcome | undefined;
 }
 

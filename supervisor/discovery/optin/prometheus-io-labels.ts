@@ -22,6 +22,7 @@ const label = (name: string) => `prometheus.io/${name}`;
  */
 export const prometheusIoLabels: OptInMatcher = {
   name: SOURCE,
+  authority: 'container',
   match(view: ContainerView): MatchOutcome | undefined {
     const labels = view.dockerLabels;
     const scrape = labels[label('scrape')]?.trim().toLowerCase();

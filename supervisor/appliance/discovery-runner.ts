@@ -1,6 +1,7 @@
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
+import { DISCOVERY_METRIC_PREFIXES } from '../discovery/metrics.ts';
 import { DiscoveryService } from '../discovery/service.ts';
 import type { Logger } from '../log.ts';
 import type { StatusValue } from '../admin/admin-server.ts';
@@ -46,7 +47,7 @@ export class DiscoveryRunner implements Part<Release> {
       await this.#removeTargetFiles();
       return;
     }
-    removeMetrics(this.#registry, 'ecs_appliance_discovery_');
+    for (const prefix of DISCOVERY_METRIC_PREFIXES) removeMetrics(this.#registry, prefix);
     this.#service = new DiscoveryService({
       settings: plan.settings,
       outDir: this.#outDir,

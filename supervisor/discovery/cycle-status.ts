@@ -1,6 +1,7 @@
 import type { ClusterCycle, CycleResult } from './cycle.ts';
 import type { DiscoveryMetrics } from './metrics.ts';
 import type { TaskDecision } from './targets.ts';
+import { taskSeries, type ClusterTasks } from './task-series.ts';
 
 /** What one cluster looked like after the last cycle: for /status, --explain and the metrics. */
 export interface ClusterStatus {
@@ -69,7 +70,13 @@ function statusAfter(before: ClusterStatus | undefined, cluster: ClusterCycle): 
  * Brings discovery's metrics up to date with a cycle. The statuses before and after it name each
  * cluster's labels, those of a cluster that failed with its whole scope or is gone included.
  */
-export function recordCycle(metrics: DiscoveryMetrics, result: CycleResult, before: ReadonlyMap<string, ClusterStatus>, after: ReadonlyMap<string, ClusterStatus>): void {
+export function recordCycle(
+  metrics: DiscoveryMetrics,
+  result: CycleResult,
+  before: ReadonlyMap<string, ClusterStatus>,
+  after: ReadonlyMap<string, ClusterStatus>,
+  tasks: ReadonlyMap<string, ClusterTasks>,
+): void {
   metrics.cycleDuration.observe(result.durationSeconds);
   for (const { scope } of result.scopeErrors) {
     for (const status of before.values()) if (status.scope === scope) metrics.clusterFailures.inc(labelsOf(status));
@@ -88,6 +95,7 @@ export function recordCycle(metrics: DiscoveryMetrics, result: CycleResult, befo
     if (cluster.write?.ok && cluster.write.removed) metrics.targets.remove(labels);
   }
   for (const status of after.values()) metrics.targets.set(labelsOf(status), status.targets);
+  metrics.showTasks(taskSeries(tasks.values()));
 }
 
 function labelsOf(status: ClusterStatus) {

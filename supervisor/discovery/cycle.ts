@@ -5,6 +5,7 @@ import { createScopeClients } from './aws/clients.ts';
 import { ScopeFetcher, type ClusterRef } from './aws/scope-fetcher.ts';
 import type { DiscoveryMetrics } from './metrics.ts';
 import { optInMatchers } from './optin/matchers.ts';
+import { runningTasks, type RunningTask } from './running-tasks.ts';
 import { FileSdDirectory, publishedTargets } from './output/file-sd-directory.ts';
 import { TargetStore, type ClusterOutcome } from './output/target-store.ts';
 import { scopesOf, type Scope } from './scopes.ts';
@@ -41,7 +42,7 @@ export interface ClusterIdentity {
 
 /** What fetching one cluster gave this cycle. */
 export type ClusterFetch =
-  | (ClusterIdentity & { fetch: 'discovered'; discoveredAt: Date; tasks: TaskDecision[]; skippedEndpoints: number })
+  | (ClusterIdentity & { fetch: 'discovered'; discoveredAt: Date; tasks: TaskDecision[]; skippedEndpoints: number; runningTasks: RunningTask[] })
   /** Fetching failed; the cluster keeps its last good targets. */
   | (ClusterIdentity & { fetch: 'failed'; error: string })
   /** It had targets, and no scope listed it though every scope listed its clusters: deleted, or no longer watched. */
@@ -92,7 +93,7 @@ export class DiscoveryCycle {
    * What each cluster's snapshot last gave: a steady-state cycle whose snapshot did not change,
    * and whose targets are the ones published, reuses it instead of recomputing 5,000 label sets.
    */
-  private readonly computed = new Map<string, { generation: number; digest: string; tasks: TaskDecision[]; skipped: number }>();
+  private readonly computed = new Map<string, { generation: number; digest: string; tasks: TaskDecision[]; skipped: number; runningTasks: RunningTask[] }>();
   private readonly targetOptions: TargetOptions;
   private readonly log: Logger;
   private adopted = false;
@@ -204,11 +205,13 @@ export class DiscoveryCycle {
           digest: targets.digest,
           tasks: result.tasks,
           skipped: sum(result.tasks.flatMap((t) => t.containers.map((c) => c.problems.length))),
+          runningTasks: runningTasks(snapshot),
         };
         this.computed.set(key, computed);
         outcome = { key, ok: true, targets };
       }
-      return { outcome, cluster: { ...identity, fetch: 'discovered', discoveredAt: new Date(), tasks: computed.tasks, skippedEndpoints: computed.skipped } };
+      const { tasks, skipped: skippedEndpoints } = computed;
+      return { outcome, cluster: { ...identity, fetch: 'discovered', discoveredAt: new Date(), tasks, skippedEndpoints, runningTasks: computed.runningTasks } };
     } catch (error) {
       const message = describeError(error);
       this.log.warn({ scope: scope.id, cluster: cluster.name, error: message }, 'cluster fetch failed; keeping its last good targets');

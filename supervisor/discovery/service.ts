@@ -5,6 +5,7 @@ import type { Logger } from '../log.ts';
 import { DiscoveryCycle, type CycleResult, type DiscoveryCycleOptions } from './cycle.ts';
 import { nextStatuses, recordCycle, type ClusterStatus } from './cycle-status.ts';
 import { DiscoveryMetrics } from './metrics.ts';
+import { nextClusterTasks, type ClusterTasks } from './task-series.ts';
 
 export type DiscoveryServiceOptions = Omit<DiscoveryCycleOptions, 'metrics'> & { registry: Registry };
 
@@ -14,14 +15,15 @@ export interface CycleReport extends Omit<CycleResult, 'clusters'> {
 }
 
 /**
- * Discovery over time: runs cycles on a timer, and keeps what they add up to, the status of every
- * cluster and discovery's metrics, both derived from each cycle's result.
+ * Discovery over time: runs cycles on a timer, and keeps what they add up to, the status and the
+ * running tasks of every cluster and discovery's metrics, all derived from each cycle's result.
  */
 export class DiscoveryService {
   private readonly cycle: DiscoveryCycle;
   private readonly metrics: DiscoveryMetrics;
   private readonly log: Logger;
   private statuses: ReadonlyMap<string, ClusterStatus> = new Map();
+  private tasks: ReadonlyMap<string, ClusterTasks> = new Map();
   private loop: { stop: AbortController; done: Promise<void> } | undefined;
   private lastReport: CycleReport | undefined;
 
@@ -42,7 +44,8 @@ export class DiscoveryService {
   async runCycle(): Promise<CycleReport> {
     const result = await this.cycle.run();
     const statuses = nextStatuses(this.statuses, result);
-    recordCycle(this.metrics, result, this.statuses, statuses);
+    this.tasks = nextClusterTasks(this.tasks, result, statuses);
+    recordCycle(this.metrics, result, this.statuses, statuses, this.tasks);
     this.statuses = statuses;
     const report: CycleReport = { ...result, clusters: this.clusterStatuses() };
     this.lastReport = report;

@@ -91,7 +91,7 @@ describe('a cycle recorded in the metrics', () => {
       ],
       [{ scope: 'other/us-east-1', error: 'AccessDenied' }],
     );
-    recordCycle(metrics, result, before, nextStatuses(before, result));
+    recordCycle(metrics, result, before, nextStatuses(before, result), new Map());
     const text = await registry.metrics();
     const labels = (cluster: string) => `{account="111",region="us-east-1",cluster="${cluster}"}`;
     assert.match(text, new RegExp(`cluster_failures_total${labels('gamma')} 1`));

@@ -2,8 +2,9 @@ import type { ContainerDefinition, Task, TaskDefinition } from '@aws-sdk/client-
 
 /**
  * The parts of ECS's answers that discovery reads. Caching 5,000 full SDK task objects costs tens
- * of megabytes; these projections keep what targets and labels need, and leave out environment
- * variables other than the PROMETHEUS* opt-in ones, which have no business in the appliance.
+ * of megabytes; these projections keep what targets, labels and the task series (running-tasks.ts:
+ * cpu and memory as run, overrides included) need, and leave out environment variables other than
+ * the PROMETHEUS* opt-in ones, which have no business in the appliance.
  */
 export function slimTask(task: Task): Task {
   return {
@@ -19,6 +20,13 @@ export function slimTask(task: Task): Task {
     healthStatus: task.healthStatus,
     platformFamily: task.platformFamily,
     platformVersion: task.platformVersion,
+    cpu: task.cpu,
+    memory: task.memory,
+    overrides: task.overrides && {
+      cpu: task.overrides.cpu,
+      memory: task.overrides.memory,
+      containerOverrides: task.overrides.containerOverrides?.map((o) => ({ name: o.name, cpu: o.cpu, memory: o.memory })),
+    },
     tags: task.tags?.map((t) => ({ key: t.key, value: t.value })),
     attachments: task.attachments
       ?.filter((a) => a.type === 'ElasticNetworkInterface')
@@ -29,6 +37,8 @@ export function slimTask(task: Task): Task {
       image: c.image,
       lastStatus: c.lastStatus,
       healthStatus: c.healthStatus,
+      cpu: c.cpu,
+      memory: c.memory,
       networkBindings: c.networkBindings?.map((b) => ({ bindIP: b.bindIP, containerPort: b.containerPort, hostPort: b.hostPort })),
       networkInterfaces: c.networkInterfaces?.map((n) => ({ privateIpv4Address: n.privateIpv4Address })),
     })),
@@ -42,6 +52,8 @@ export function slimTaskDefinition(definition: TaskDefinition): TaskDefinition {
     revision: definition.revision,
     networkMode: definition.networkMode,
     requiresCompatibilities: definition.requiresCompatibilities,
+    cpu: definition.cpu,
+    memory: definition.memory,
     containerDefinitions: definition.containerDefinitions?.map(slimContainerDefinition),
   };
 }
@@ -50,6 +62,8 @@ function slimContainerDefinition(definition: ContainerDefinition): ContainerDefi
   return {
     name: definition.name,
     image: definition.image,
+    cpu: definition.cpu,
+    memory: definition.memory,
     portMappings: definition.portMappings?.map((m) => ({ containerPort: m.containerPort, hostPort: m.hostPort })),
     dockerLabels: definition.dockerLabels,
     environment: definition.environment?.filter((e) => e.name?.startsWith('PROMETHEUS')),

@@ -69,7 +69,10 @@ function rulesOf(files: ReadonlyMap<string, string>, kind: 'alert' | 'record'): 
   const names: string[] = [];
   for (const text of files.values()) {
     for (const group of (parse(text) as RuleFile).groups) {
-      for (const rule of group.rules) if (kind in rule) names.push((rule as Record<typeof kind, string>)[kind]);
+      for (const rule of group.rules) {
+        const name = kind === 'alert' ? ('alert' in rule ? rule.alert : undefined) : 'record' in rule ? rule.record : undefined;
+        if (name) names.push(name);
+      }
     }
   }
   assert.ok(names.length > 0, `no ${kind} rules found`);

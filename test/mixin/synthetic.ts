@@ -50,7 +50,6 @@ function world(): [string, Labels, Curve][] {
     add('ecs_appliance_task_cpu_limit_cores', { ...appliance, cluster, task_arn: task }, gauge(1));
     add('ecs_appliance_task_memory_limit_bytes', { ...appliance, cluster, task_arn: task }, gauge(1024 * MiB));
   }
-  add('ecs_appliance_container_cpu_limit_cores', { ...appliance, cluster: 'prod', task_arn: 'web-1', container: 'app' }, gauge(0.5));
   add('ecs_appliance_container_memory_limit_bytes', { ...appliance, cluster: 'prod', task_arn: 'web-1', container: 'app' }, gauge(512 * MiB));
   add('ecs_appliance_tasks_started_total', { ...appliance, cluster: 'prod', service: 'web' }, counter(1 / 3600));
   add('ecs_appliance_tasks_started_total', { ...appliance, cluster: 'prod', service: 'cron' }, counter(1 / 60));
@@ -68,7 +67,6 @@ function world(): [string, Labels, Curve][] {
     add('container_cpu_cfs_periods_total', labels, counter(10));
     add('container_cpu_cfs_throttled_periods_total', labels, counter(2));
     add('container_oom_events_total', labels, container === 'app' ? (age) => (age < 600 ? 1 : 0) : gauge(0));
-    add('container_start_time_seconds', labels, gauge(1.7e9));
   }
   // api-1: cAdvisor and the ecs_exporter sidecar both report "api".
   add('container_cpu_usage_seconds_total', { ...cadvisor('api-1', 'api'), cpu: 'total' }, counter(0.4));

@@ -5,10 +5,10 @@ import { extname, join } from 'node:path';
 import process from 'node:process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { WorldSpec } from '@ecs-appliance/fake-aws';
 import { PACKAGE_ROOT } from '../config/package-paths.ts';
 import { parseDisabled, processEnvironment } from '../processes/settings.ts';
 import { demoPrograms, describeVersions, isExecutable, versionsOf } from '../demo/binaries.ts';
+import { demoEstate } from '../demo/estate.ts';
 import { startDemoExporters } from '../demo/exporters.ts';
 import { readCommandLine } from './command-line.ts';
 
@@ -95,16 +95,17 @@ export async function main(argv: string[]): Promise<number> {
   const aws = await fakeAws.startFakeAws({ world });
   aws.s3.createBucket(BUCKET);
   aws.s3.putObject(BUCKET, 'appliance.yml', await readFile(DEMO_BUNDLE));
-  const exporterPorts = demoExporterPorts(world);
+  const { endpoints } = demoEstate(world);
   let exporters;
   try {
-    exporters = await startDemoExporters(exporterPorts);
+    exporters = await startDemoExporters(endpoints);
   } catch (error) {
     await aws.stop();
     process.stderr.write(`ecs-appliance demo: ${(error as Error).message}\n`);
     return 1;
   }
-  say(`fake AWS (ECS, S3) at ${aws.url}; ${exporterPorts.length} demo exporters on 127.0.0.1:${exporterPorts[0]}-${exporterPorts.at(-1)}`);
+  const kinds = [...new Set(endpoints.map((e) => e.kind))].join(', ');
+  say(`fake AWS (ECS, S3) at ${aws.url}; ${endpoints.length} demo exporters (${kinds}) on 127.0.0.1:${endpoints.map((e) => e.port).join(',')}`);
 
   await mkdir(dataDir, { recursive: true });
   const logFile = join(dataDir, 'appliance.log');
@@ -220,38 +221,10 @@ function banner(input: { ports: Record<DemoPort, number>; admin: string; logFile
     `  Alertmanager       http://127.0.0.1:${ports.alertmanager}/`,
     grafana,
     `  Appliance status   ${admin}/status   (also ${admin}/metrics, /healthz, /readyz)`,
+    `  Why (not) scraped  ${admin}/discovery   (every task and container and what became of it, searchable)`,
     `  node-exporter      http://127.0.0.1:${ports.nodeExporter}/metrics`,
     `  Log                ${input.logFile}`,
     'Press Ctrl-C to stop everything.',
     '',
   ].join('\n');
-}
-
-/** The demo world puts its tasks on loopback ports in this range; anything else is not ours to serve. */
-const DEMO_PORTS = { min: 19100, max: 19199 };
-
-/**
- * The loopback ports the demo world's running tasks are reached on: container ports for awsvpc
- * and host networking, the mapped host ports for bridge networking.
- */
-export function demoExporterPorts(world: WorldSpec): number[] {
-  const ports = new Set<number>();
-  for (const account of world.accounts) {
-    for (const region of account.regions ?? []) {
-      const definitions = new Map((region.taskDefinitions ?? []).map((d) => [`${d.family}:${d.revision}`, d]));
-      for (const cluster of region.clusters ?? []) {
-        for (const task of cluster.tasks ?? []) {
-          if (task.lastStatus !== 'RUNNING') continue;
-          const definition = definitions.get(task.taskDefinition);
-          if (!definition) continue;
-          if (definition.networkMode === 'bridge') {
-            for (const byContainer of Object.values(task.hostPorts ?? {})) for (const port of Object.values(byContainer)) ports.add(port);
-          } else {
-            for (const container of definition.containers) for (const mapping of container.portMappings ?? []) ports.add(mapping.containerPort);
-          }
-        }
-      }
-    }
-  }
-  return [...ports].filter((port) => port >= DEMO_PORTS.min && port <= DEMO_PORTS.max).sort((a, b) => a - b);
 }

@@ -1,6 +1,10 @@
 import { createServer, type Server } from 'node:http';
+import type { DemoEndpoint } from './estate.ts';
+import { cadvisorMetrics } from './series/cadvisor.ts';
+import { ecsExporterMetrics } from './series/ecs-exporter.ts';
+import { nodeExporterMetrics } from './series/node-exporter.ts';
 
-/** One scrape's worth of made-up service metrics, moving a little every time. */
+/** One scrape's worth of made-up application metrics, moving a little every time. */
 export function demoMetricsText(port: number, scrape: number, now = Date.now()): string {
   const wave = Math.sin(now / 60_000 + port);
   return [
@@ -18,19 +22,34 @@ export function demoMetricsText(port: number, scrape: number, now = Date.now()):
   ].join('\n');
 }
 
-/** Starts a tiny exporter on 127.0.0.1 at each port (any path answers, as the world's tasks use several). */
-export async function startDemoExporters(ports: number[]): Promise<{ close(): Promise<void> }> {
+/** What the exporter on one demo port serves at one scrape: the series of the kind of exporter the world runs there. */
+export function endpointMetrics(endpoint: DemoEndpoint, scrape: number, now = Date.now()): string {
+  const seconds = now / 1000;
+  switch (endpoint.kind) {
+    case 'cadvisor':
+      return endpoint.instance ? cadvisorMetrics(endpoint.instance, seconds) : '';
+    case 'node-exporter':
+      return endpoint.instance ? nodeExporterMetrics(endpoint.instance, seconds) : '';
+    case 'ecs-exporter':
+      return ecsExporterMetrics(endpoint.task, seconds);
+    case 'app':
+      return demoMetricsText(endpoint.port, scrape, now);
+  }
+}
+
+/** Starts a tiny exporter on 127.0.0.1 at each endpoint's port (any path answers, as the world's tasks use several). */
+export async function startDemoExporters(endpoints: DemoEndpoint[]): Promise<{ close(): Promise<void> }> {
   const servers: Server[] = [];
   try {
-    for (const port of ports) {
+    for (const endpoint of endpoints) {
       let scrapes = 0;
       const server = createServer((_request, response) => {
         scrapes++;
-        response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(demoMetricsText(port, scrapes));
+        response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(endpointMetrics(endpoint, scrapes));
       });
       await new Promise<void>((resolve, reject) => {
-        server.once('error', (error) => reject(new Error(`demo exporter cannot listen on 127.0.0.1:${port}: ${error.message}`)));
-        server.listen(port, '127.0.0.1', resolve);
+        server.once('error', (error) => reject(new Error(`demo exporter cannot listen on 127.0.0.1:${endpoint.port}: ${error.message}`)));
+        server.listen(endpoint.port, '127.0.0.1', resolve);
       });
       servers.push(server);
     }

@@ -11,8 +11,8 @@ import { freePort } from '../processes/free-port.ts';
 import { describeVersions } from '../../supervisor/demo/binaries.ts';
 import { renderedPage } from '../browser.ts';
 import { PROGRAMS, PROGRAMS_VERSIONS } from '../programs.ts';
-import { demoExporterPorts } from '../../supervisor/commands/demo.ts';
-import { demoMetricsText } from '../../supervisor/demo/exporters.ts';
+import { demoEstate } from '../../supervisor/demo/estate.ts';
+import { demoMetricsText, endpointMetrics } from '../../supervisor/demo/exporters.ts';
 import { eventually, promQuery, REPO_ROOT } from '../appliance/harness.ts';
 
 const demoWorld = async () => parseWorld(JSON.parse(await readFile(join(REPO_ROOT, 'test/fake-aws/worlds/demo.json'), 'utf8')));
@@ -24,13 +24,29 @@ describe('the native demo', { timeout: 90_000 }, () => {
   });
 
   it('serves an exporter for every running demo task on its loopback port, and none for pending or stopped ones', async () => {
-    // search (PENDING, 19104) and the STOPPED orders task (19113, 19114) are left out.
-    assert.deepEqual(demoExporterPorts(await demoWorld()), [19101, 19102, 19103, 19110, 19111, 19112, 19120, 19130, 19131]);
+    // search (PENDING, 19104) and the STOPPED orders task (19113, 19114, 19116) are left out; checkout's
+    // ecs_exporter sidecar is on 9779 of its awsvpc address, where discovery scrapes it.
+    const endpoints = demoEstate(await demoWorld()).endpoints;
+    assert.deepEqual(
+      endpoints.map((e) => `${e.port} ${e.kind}`),
+      ['9779 ecs-exporter', '19101 app', '19102 app', '19103 app', '19110 app', '19111 app', '19112 app', '19115 ecs-exporter', '19120 node-exporter', '19130 app', '19131 app', '19140 cadvisor'],
+    );
   });
 
-  it('writes exposition text that promtool accepts', async () => {
-    const result = await execa(PROGRAMS.promtool, ['check', 'metrics'], { input: demoMetricsText(19101, 42), reject: false, all: true });
-    assert.equal(result.exitCode, 0, result.all);
+  it('writes exposition text that promtool accepts, for every kind of demo exporter', async () => {
+    const endpoints = demoEstate(await demoWorld()).endpoints;
+    const served = (kind: string) => endpointMetrics(endpoints.find((e) => e.kind === kind)!, 1);
+    // node-exporter's names are upstream's camelCase (node_memory_MemTotal_bytes), which the linter refuses: parsed only.
+    const texts: Array<[string, string[]]> = [
+      [demoMetricsText(19101, 42), []],
+      [served('cadvisor'), []],
+      [served('ecs-exporter'), []],
+      [served('node-exporter'), ['--extended', '--lint=none']],
+    ];
+    for (const [input, flags] of texts) {
+      const result = await execa(PROGRAMS.promtool, ['check', 'metrics', ...flags], { input, reject: false, all: true });
+      assert.equal(result.exitCode, 0, `${result.all}\n${input.slice(0, 400)}`);
+    }
   });
 
   it('runs the appliance against the demo world, prints where to look, and stops cleanly on Ctrl-C', async () => {
@@ -72,6 +88,11 @@ describe('the native demo', { timeout: 90_000 }, () => {
     assert.equal(checkout.metric.cluster, 'demo-fargate');
     await eventually('the EC2 orders task scraped through its host port', 30_000, async () => (await promQuery(prometheus, 'up{instance="127.0.0.1:19110"} == 1'))[0]);
 
+    // Discovery finds the resource exporters by image, with no labels on their task definitions.
+    for (const job of ['cadvisor', 'ecs-exporter', 'ecs-node']) {
+      await eventually(`up{job="${job}"} == 1`, 30_000, async () => (await promQuery(prometheus, `up{job="${job}"} == 1`))[0]);
+    }
+
     const versions = /ECS appliance demo is running (Prometheus \S+, Alertmanager \S+, node-exporter \S+)\./.exec(text)?.[1];
     assert.equal(versions, describeVersions(PROGRAMS_VERSIONS), 'the demo says which versions run, and they are the ones the tests run');
 
@@ -83,6 +104,7 @@ describe('the native demo', { timeout: 90_000 }, () => {
       [`${prometheus}/targets`, /127\.0\.0\.1:19101\/metrics/],
       [`http://127.0.0.1:${ports.alertmanager}/`, /Alerts List/],
       [`http://127.0.0.1:${ports.admin}/status`, /"ready": ?true/],
+      [`http://127.0.0.1:${ports.admin}/discovery`, /demo-ec2[\s\S]*legacy[\s\S]*not opted in/],
       [`http://127.0.0.1:${ports.admin}/metrics`, /ecs_appliance_discovery_targets/],
       [`http://127.0.0.1:${ports.nodeExporter}/metrics`, /node_cpu_seconds_total/],
     ];

@@ -16,7 +16,7 @@ export interface TemplateView {
     externalLabels: Record<string, string>;
     ruleFiles: string[];
     alertmanager: { target: string; pathPrefix: string } | null;
-    selfJobs: { jobName: string; metricsPath: string; target: string; labels: Record<string, string> }[];
+    selfJobs: { jobName: string; metricsPath: string; target: string; labels: Record<string, string>; honorLabels: boolean }[];
     extraScrapeConfigs: Record<string, unknown>[];
     remoteWrite: { name: string; url: string; queueConfig: Record<string, unknown>; sigv4: Record<string, string> | null } | null;
   };
@@ -77,11 +77,14 @@ export function buildTemplateView(context: RenderContext): TemplateView {
   const selfLabels = { ...(identity ? identityLabels(identity) : {}), ...config.selfLabels };
 
   const selfJobs: TemplateView['prometheus']['selfJobs'] = [];
-  const selfJob = (jobName: string, target: string, metricsPath = '/metrics') => selfJobs.push({ jobName, metricsPath, target, labels: selfLabels });
+  const selfJob = (jobName: string, target: string, metricsPath = '/metrics', honorLabels = false) =>
+    selfJobs.push({ jobName, metricsPath, target, labels: selfLabels, honorLabels });
   if (components.prometheus) selfJob('prometheus', prometheusAddress, `${prometheusPrefix}/metrics`);
   if (components.alertmanager) selfJob('alertmanager', alertmanagerAddress, `${alertmanagerPrefix}/metrics`);
   if (components.nodeExporter) selfJob('node', localAddress(listen.host, listen.nodeExporter));
-  selfJob('ecs-appliance', localAddress(listen.adminHost, listen.admin));
+  // The appliance's series about watched tasks (ecs_appliance_task_info, …) carry their own
+  // availability_zone and cluster, which the appliance's identity labels must not rename.
+  selfJob('ecs-appliance', localAddress(listen.adminHost, listen.admin), '/metrics', true);
 
   const queue = config.prometheus.remoteWriteQueue;
   const proxyBase = amp ? `http://127.0.0.1:${amp.proxyPort}` : '';

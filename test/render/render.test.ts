@@ -80,7 +80,7 @@ describe('rendering', () => {
     assert.deepEqual(prometheus.scrape_configs.map((job) => job.job_name), ['ecs', 'prometheus', 'alertmanager', 'node', 'ecs-appliance']);
     const ecs = prometheus.scrape_configs[0]!;
     assert.deepEqual((ecs as { file_sd_configs?: { files: string[] }[] }).file_sd_configs?.[0]?.files, [`${DATA_DIR}/targets/*.json`]);
-    const relabel = Object.fromEntries(ecs.relabel_configs!.map((r) => [r.source_labels[0], r.target_label]));
+    const relabel = Object.fromEntries(ecs.relabel_configs!.map((r) => [r.source_labels.join(','), r.target_label]));
     assert.deepEqual(relabel, {
       __meta_ecs_cluster: 'cluster',
       __meta_ecs_service: 'service',
@@ -91,7 +91,10 @@ describe('rendering', () => {
       __meta_ecs_availability_zone: 'availability_zone',
       __meta_ecs_task_definition_family: 'task_family',
       __meta_ecs_launch_type: 'launch_type',
+      'job,__meta_ecs_ec2_instance_id': 'instance_id',
     });
+    const honoring = prometheus.scrape_configs.filter((job) => (job as { honor_labels?: boolean }).honor_labels === true).map((job) => job.job_name);
+    assert.deepEqual(honoring, ['ecs-appliance'], "the appliance's task series keep their own availability_zone");
     assert.deepEqual(prometheus.alerting?.alertmanagers[0]?.static_configs[0]?.targets, ['127.0.0.1:9093']);
     assert.equal(prometheus.remote_write, undefined);
     assert.deepEqual(prometheus.global.external_labels, {}, 'no AMP: no HA labels');

@@ -5,13 +5,12 @@ import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { readDefaultBundle } from '../../supervisor/config/default-bundle.ts';
-import type { TaskIdentity } from '../../supervisor/identity/task-metadata.ts';
 import { eventually } from '../appliance/harness.ts';
 import { startHarness, type Harness } from '../discovery/harness.ts';
 import { containerInstance, world } from '../discovery/world-builders.ts';
 import { freePort } from '../processes/free-port.ts';
 import { PROGRAMS } from '../programs.ts';
-import { folderBundle, resolveRelease, tempDir } from './fixtures.ts';
+import { APPLIANCE_IDENTITY, folderBundle, resolveRelease, tempDir } from './fixtures.ts';
 
 const CLUSTER_ARN = 'arn:aws:ecs:us-east-1:111111111111:cluster/prod';
 const taskArn = (id: string) => `arn:aws:ecs:us-east-1:111111111111:task/prod/${id}`;
@@ -53,20 +52,6 @@ const ECS_EXPORTER_TEXT = (task: string) =>
 /** An application whose own labels share names with what the cAdvisor and ecs_exporter rules remove. */
 const APP_TEXT = '# TYPE app_requests_total counter\napp_requests_total{container_name="c",exported_cluster="e",id="7",image="i",name="checkout"} 5\n';
 const NODE_TEXT = '# TYPE node_load1 gauge\nnode_load1 0.5\n';
-
-const IDENTITY: TaskIdentity = {
-  cluster: 'arn:aws:ecs:us-east-1:111111111111:cluster/monitoring',
-  clusterName: 'monitoring',
-  clusterArn: 'arn:aws:ecs:us-east-1:111111111111:cluster/monitoring',
-  taskArn: 'arn:aws:ecs:us-east-1:111111111111:task/monitoring/00112233',
-  taskId: '00112233',
-  family: 'ecs-appliance',
-  revision: '1',
-  region: 'us-east-1',
-  accountId: '111111111111',
-  availabilityZone: 'us-east-1c',
-  launchType: 'FARGATE',
-};
 
 type Series = Record<string, string>;
 
@@ -147,7 +132,7 @@ describe("the appliance's Prometheus config reshapes the built-in exporters' ser
     await h.service.runCycle();
 
     const bundle = folderBundle({ 'appliance.yml': `listen:\n  admin: ${ports.admin}\nprometheus:\n  scrapeInterval: 1s\n  scrapeTimeout: 1s\n` });
-    const { files } = await resolveRelease(bundle, await readDefaultBundle(), { dataDir, identity: IDENTITY });
+    const { files } = await resolveRelease(bundle, await readDefaultBundle(), { dataDir, identity: APPLIANCE_IDENTITY });
     const configDir = path.join(dataDir, 'config');
     await mkdir(configDir, { recursive: true });
     // The rendered prometheus.yml alone: the rule files are other tests' business.
@@ -255,7 +240,7 @@ describe("the appliance's Prometheus config reshapes the built-in exporters' ser
     const info = await series('ecs_appliance_task_info{service="web"}', 1);
     assert.equal(info.length, 1);
     assert.equal(info[0]!.job, 'ecs-appliance');
-    assert.equal(info[0]!.availability_zone, 'us-east-1b', "the task's zone, not the appliance's us-east-1c");
+    assert.equal(info[0]!.availability_zone, 'us-east-1b', "the task's zone, not the appliance's eu-west-1a");
     assert.equal(info[0]!.cluster, 'prod');
     assert.equal(info[0]!.task_arn, webTask);
     assert.equal(info[0]!.ecs_cluster, 'monitoring', "the appliance's identity labels stay beside them");

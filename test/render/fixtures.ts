@@ -10,6 +10,21 @@ import type { TaskIdentity } from '../../supervisor/identity/task-metadata.ts';
 import type { ToolPaths } from '../../supervisor/render/tool-checks.ts';
 import { PROGRAMS } from '../programs.ts';
 
+/** The appliance's own task, as the task metadata endpoint describes it. */
+export const APPLIANCE_IDENTITY: TaskIdentity = {
+  cluster: 'arn:aws:ecs:eu-west-1:123456789012:cluster/monitoring',
+  clusterName: 'monitoring',
+  clusterArn: 'arn:aws:ecs:eu-west-1:123456789012:cluster/monitoring',
+  taskArn: 'arn:aws:ecs:eu-west-1:123456789012:task/monitoring/0123456789abcdef',
+  taskId: '0123456789abcdef',
+  family: 'ecs-appliance',
+  revision: '7',
+  region: 'eu-west-1',
+  accountId: '123456789012',
+  availabilityZone: 'eu-west-1a',
+  launchType: 'FARGATE',
+};
+
 /** promtool and amtool of the versions the image ships. */
 export const TOOLS: ToolPaths = { promtool: PROGRAMS.promtool, amtool: PROGRAMS.amtool };
 

@@ -4,28 +4,14 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'yaml';
 import type { Bundle } from '../../supervisor/config/bundle.ts';
-import type { TaskIdentity } from '../../supervisor/identity/task-metadata.ts';
 import { readDefaultBundle } from '../../supervisor/config/default-bundle.ts';
 import { ConfigError } from '../../supervisor/config/errors.ts';
 import { checkWithTools } from '../../supervisor/render/tool-checks.ts';
 import { renderBounded } from '../../supervisor/render/bounded-render.ts';
 import type { TemplateSources } from '../../supervisor/render/templates.ts';
-import { folderBundle, parseGrafanaIni, resolveRelease, run, tempDir, TOOLS, writeFiles } from './fixtures.ts';
+import { APPLIANCE_IDENTITY as IDENTITY, folderBundle, parseGrafanaIni, resolveRelease, run, tempDir, TOOLS, writeFiles } from './fixtures.ts';
 
 const DATA_DIR = '/var/lib/ecs-appliance';
-const IDENTITY: TaskIdentity = {
-  cluster: 'arn:aws:ecs:eu-west-1:123456789012:cluster/monitoring',
-  clusterName: 'monitoring',
-  clusterArn: 'arn:aws:ecs:eu-west-1:123456789012:cluster/monitoring',
-  taskArn: 'arn:aws:ecs:eu-west-1:123456789012:task/monitoring/0123456789abcdef',
-  taskId: '0123456789abcdef',
-  family: 'ecs-appliance',
-  revision: '7',
-  region: 'eu-west-1',
-  accountId: '123456789012',
-  availabilityZone: 'eu-west-1a',
-  launchType: 'FARGATE',
-};
 
 type Prometheus = {
   global: { scrape_interval: string; scrape_timeout: string; external_labels: Record<string, string> };

@@ -45,7 +45,7 @@ describe('ecs-appliance check / render', () => {
   it('exits 0 for the default bundle and for a valid folder', async () => {
     const builtIn = await cli(['check']);
     assert.equal(builtIn.code, 0, builtIn.stderr);
-    assert.match(builtIn.stdout, /^default bundle \(.*\): valid \(9 files rendered\)$/m);
+    assert.match(builtIn.stdout, /^default bundle \(.*\): valid \(13 files rendered\)$/m);
     const good = await cli(['check', join(dir, 'good')]);
     assert.equal(good.code, 0, good.stderr);
   });

@@ -32,6 +32,13 @@ describe('image references', () => {
 });
 
 describe('built-in exporters, recognised by image with no labels', () => {
+  it('recognises cAdvisor under both its image names, before and after its move to ghcr.io', () => {
+    for (const image of [CADVISOR, 'ghcr.io/google/cadvisor:v0.60.5']) {
+      const result = targetsFor({ networkMode: 'host', containers: [{ name: 'cadvisor', image }] });
+      assert.deepEqual(result.targets.map((t) => t.labels.job), ['cadvisor'], image);
+    }
+  });
+
   it('scrapes cAdvisor and node-exporter daemons on the instance IP (host network), with their port, path and job', () => {
     const result = targetsFor({
       networkMode: 'host',

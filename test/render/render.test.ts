@@ -48,6 +48,8 @@ describe('rendering', () => {
     assert.deepEqual([...files.keys()].sort(), [
       'alertmanager/alertmanager.yml',
       'grafana/dashboards/ecs-appliance.json',
+      'grafana/dashboards/ecs-service.json',
+      'grafana/dashboards/ecs-services.json',
       'grafana/dashboards/ecs-targets-overview.json',
       'grafana/dashboards/node-exporter.json',
       'grafana/grafana.ini',
@@ -55,10 +57,12 @@ describe('rendering', () => {
       'grafana/provisioning/datasources/appliance.yml',
       'prometheus/prometheus.yml',
       'prometheus/rules/ecs-appliance.yml',
+      'prometheus/rules/ecs-workloads.yml',
+      'prometheus/rules/hosts.yml',
     ]);
     await assertToolsAccept(files, 'default');
     const rules = await run(TOOLS.promtool, ['check', 'rules', 'prometheus/rules/ecs-appliance.yml'], join(scratch, 'default'));
-    assert.match(rules.output, /SUCCESS: 3 rules found/);
+    assert.match(rules.output, /SUCCESS: 10 rules found/);
 
     const prometheus = parse(files.get('prometheus/prometheus.yml')!) as Prometheus;
     assert.equal(prometheus.global.scrape_timeout, '10s', 'scrape_timeout is explicit: its default differs between versions');
@@ -113,7 +117,7 @@ describe('rendering', () => {
       for (const panel of dashboard.panels) for (const target of panel.targets) assert.ok(target.expr.length > 0, `${path}: empty query`);
       titles.push(dashboard.title);
     }
-    assert.deepEqual(titles.sort(), ['ECS appliance', 'ECS targets overview', 'Node exporter host']);
+    assert.deepEqual(titles.sort(), ['ECS appliance', 'ECS service', 'ECS services', 'ECS targets overview', 'Hosts']);
     const appliance = files.get('grafana/dashboards/ecs-appliance.json')!;
     for (const metric of ['ecs_appliance_discovery_api_calls_total', 'ecs_appliance_discovery_throttles_total', 'ecs_appliance_discovery_targets', 'ecs_appliance_discovery_cycle_duration_seconds', 'ecs_appliance_config_reloads_total', 'ecs_appliance_component_restarts_total']) {
       assert.ok(appliance.includes(metric), `ECS appliance dashboard shows ${metric}`);
@@ -224,7 +228,7 @@ grafana:
   it('leaves out what disabled components would read', async () => {
     const bundle = folderBundle({ 'appliance.yml': 'components: { alertmanager: false, grafana: false, nodeExporter: false }\n' });
     const { files } = await prepare(bundle);
-    assert.deepEqual([...files.keys()].sort(), ['prometheus/prometheus.yml', 'prometheus/rules/ecs-appliance.yml']);
+    assert.deepEqual([...files.keys()].sort(), ['prometheus/prometheus.yml', 'prometheus/rules/ecs-appliance.yml', 'prometheus/rules/ecs-workloads.yml', 'prometheus/rules/hosts.yml']);
     const prometheus = parse(files.get('prometheus/prometheus.yml')!) as Prometheus;
     assert.equal(prometheus.alerting, undefined);
     assert.deepEqual(prometheus.scrape_configs.map((job) => job.job_name), ['ecs', 'prometheus', 'ecs-appliance']);
@@ -245,6 +249,8 @@ grafana:
       'grafana/dashboards/app.json',
       'prometheus/rules/app.yaml',
       'prometheus/rules/ecs-appliance.yml',
+      'prometheus/rules/ecs-workloads.yml',
+      'prometheus/rules/hosts.yml',
     ]);
     assert.equal(files.get('prometheus/rules/ecs-appliance.yml'), 'groups: []\n');
     assert.deepEqual((parse(files.get('prometheus/prometheus.yml')!) as Prometheus).rule_files, ['rules/*.yaml', 'rules/*.yml']);

@@ -20,7 +20,8 @@ interface BuiltinExporter {
  * stays theirs, because the Prometheus config reshapes their series by job.
  */
 const BUILTIN_EXPORTERS: readonly BuiltinExporter[] = [
-  { switch: 'cadvisor', repositories: ['cadvisor/cadvisor'], port: 8080, path: '/metrics', job: 'cadvisor' },
+  // cAdvisor moved from gcr.io/cadvisor/cadvisor to ghcr.io/google/cadvisor with v0.53.
+  { switch: 'cadvisor', repositories: ['cadvisor/cadvisor', 'google/cadvisor'], port: 8080, path: '/metrics', job: 'cadvisor' },
   { switch: 'nodeExporter', repositories: ['prometheus/node-exporter', 'prom/node-exporter'], port: 9100, path: '/metrics', job: 'ecs-node' },
   { switch: 'ecsExporter', repositories: ['prometheuscommunity/ecs-exporter'], port: 9779, path: '/metrics', job: 'ecs-exporter' },
 ];

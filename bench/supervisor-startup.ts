@@ -13,20 +13,18 @@
  * Each runs once with the Prometheus family the image ships and once with Debian's (when installed),
  * side by side in one run. The last line of output is one JSON object with the figures of both.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { execa } from 'execa';
 import { startFakeAws } from '../test/fake-aws/index.ts';
 import { generateWorld } from '../test/fake-aws/generate-world.ts';
 import { freePort } from '../test/processes/free-port.ts';
-import { REPO_ROOT } from '../test/appliance/harness.ts';
 import { describeVersions, isExecutable, versionsOf } from '../supervisor/demo/binaries.ts';
 import { shippedPrograms, type PrometheusFamily } from '../supervisor/demo/shipped-programs.ts';
 import { defaultBinaries } from '../supervisor/processes/settings.ts';
+import { buildDist, IMAGE_MALLOC_ARENA_MAX, IMAGE_NODE_FLAGS, rssMb, spawnAppliance as spawnCompiled, until } from './appliance-process.ts';
 
 const { values } = parseArgs({
   options: {
@@ -39,9 +37,9 @@ const { values } = parseArgs({
     /** Only the faulted phase. */
     'only-faults': { type: 'boolean', default: false },
     /** glibc malloc arenas for the supervisor; the default is docker/Dockerfile's ENV ('' for glibc's own). */
-    'malloc-arena-max': { type: 'string', default: '2' },
+    'malloc-arena-max': { type: 'string', default: IMAGE_MALLOC_ARENA_MAX },
     /** Node flags for the supervisor; the default is what docker/Dockerfile's ENTRYPOINT uses. */
-    'node-flags': { type: 'string', default: '--optimize-for-size' },
+    'node-flags': { type: 'string', default: IMAGE_NODE_FLAGS },
   },
 });
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -49,28 +47,9 @@ const say = (line: string) => process.stdout.write(`${line}\n`);
 /** Clock ticks per second for /proc/<pid>/stat (USER_HZ; 100 on every Linux the image targets). */
 const CLOCK_TICKS = 100;
 
-async function rssMb(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
-}
-
 async function cpuSeconds(pid: number): Promise<number> {
   const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-}
-
-async function until<T>(what: string, timeoutMs: number, intervalMs: number, check: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch {
-      // not up yet
-    }
-    await sleep(intervalMs);
-  }
-  throw new Error(`${what}: not within ${timeoutMs} ms`);
 }
 
 function bundle(ports: Record<string, number>, revision: string, discoveryInterval = '30s'): string {
@@ -94,7 +73,7 @@ listen:
 
 if (!values['skip-build']) {
   say('building (npm run build) so the compiled supervisor is measured, as the image runs it…');
-  await execa('npm', ['run', 'build'], { cwd: REPO_ROOT, stdio: 'ignore' });
+  await buildDist();
 }
 
 const world = generateWorld({ clusters: Number(values.clusters), tasksPerCluster: Number(values['tasks-per-cluster']) });
@@ -236,27 +215,15 @@ async function measure(binaries: PrometheusFamily): Promise<Record<string, unkno
 
 /** The compiled appliance, as the image runs it, against the fake AWS and the bench bucket. */
 function spawnAppliance(binaries: PrometheusFamily, ports: Record<string, number>, dataDir: string, extraEnv: Record<string, string> = {}) {
-  const nodeFlags = values['node-flags'].split(' ').filter(Boolean);
-  return spawn(process.execPath, [...nodeFlags, join(REPO_ROOT, 'dist/supervisor/cli.js'), 'run'], {
-    cwd: REPO_ROOT,
-    env: {
-      PATH: process.env.PATH,
-      ...aws.env,
-      CONFIG_LOCATION: 's3://bench/appliance.yml',
-      APPLIANCE_DATA_DIR: dataDir,
-      APPLIANCE_ADMIN_ADDR: `127.0.0.1:${ports.admin}`,
-      APPLIANCE_DISABLE: 'grafana',
-      PROMETHEUS_BIN: binaries.prometheus,
-      PROMTOOL_BIN: binaries.promtool,
-      ALERTMANAGER_BIN: binaries.alertmanager,
-      AMTOOL_BIN: binaries.amtool,
-      NODE_EXPORTER_BIN: binaries.nodeExporter,
-      NODE_ENV: 'production',
-      ...extraEnv,
-      // glibc's malloc arenas, one per thread by default, hold on to freed memory; the image caps them.
-      ...(values['malloc-arena-max'] ? { MALLOC_ARENA_MAX: values['malloc-arena-max'] } : {}),
-    },
-    stdio: ['ignore', 'ignore', 'ignore'],
+  return spawnCompiled({
+    binaries,
+    awsEnv: aws.env,
+    configLocation: 's3://bench/appliance.yml',
+    adminPort: ports.admin!,
+    dataDir,
+    nodeFlags: values['node-flags'],
+    mallocArenaMax: values['malloc-arena-max'],
+    extraEnv,
   });
 }
 

@@ -8,11 +8,38 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { REPO_ROOT } from '../test/appliance/harness.ts';
+import { freePort } from '../test/processes/free-port.ts';
 import type { PrometheusFamily } from '../supervisor/demo/shipped-programs.ts';
 
 /** docker/Dockerfile's settings for the supervisor: its ENTRYPOINT's Node flags and its MALLOC_ARENA_MAX. */
 export const IMAGE_NODE_FLAGS = '--optimize-for-size';
 export const IMAGE_MALLOC_ARENA_MAX = '2';
+
+/** parseArgs options of every benchmark that runs the compiled appliance. */
+export const APPLIANCE_OPTIONS = {
+  'skip-build': { type: 'boolean', default: false },
+  /** glibc malloc arenas for the supervisor; the default is docker/Dockerfile's ENV ('' for glibc's own). */
+  'malloc-arena-max': { type: 'string', default: IMAGE_MALLOC_ARENA_MAX },
+  /** Node flags for the supervisor; the default is what docker/Dockerfile's ENTRYPOINT uses. */
+  'node-flags': { type: 'string', default: IMAGE_NODE_FLAGS },
+} as const;
+
+export type AppliancePorts = Record<'prometheus' | 'alertmanager' | 'nodeExporter' | 'admin', number>;
+
+export async function appliancePorts(): Promise<AppliancePorts> {
+  return { prometheus: await freePort(), alertmanager: await freePort(), nodeExporter: await freePort(), admin: await freePort() };
+}
+
+/** The bundle's `listen` section: every component on 127.0.0.1 at `ports`. */
+export function listenSection(ports: AppliancePorts): string {
+  return `listen:
+  host: 127.0.0.1
+  prometheus: ${ports.prometheus}
+  alertmanager: ${ports.alertmanager}
+  nodeExporter: ${ports.nodeExporter}
+  admin: ${ports.admin}
+`;
+}
 
 export async function rssMb(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');

@@ -20,26 +20,21 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { startFakeAws } from '../test/fake-aws/index.ts';
 import { generateWorld } from '../test/fake-aws/generate-world.ts';
-import { freePort } from '../test/processes/free-port.ts';
 import { describeVersions, isExecutable, versionsOf } from '../supervisor/demo/binaries.ts';
 import { shippedPrograms, type PrometheusFamily } from '../supervisor/demo/shipped-programs.ts';
 import { defaultBinaries } from '../supervisor/processes/settings.ts';
-import { buildDist, IMAGE_MALLOC_ARENA_MAX, IMAGE_NODE_FLAGS, rssMb, spawnAppliance as spawnCompiled, until } from './appliance-process.ts';
+import { APPLIANCE_OPTIONS, appliancePorts, type AppliancePorts, buildDist, listenSection, rssMb, spawnAppliance as spawnCompiled, until } from './appliance-process.ts';
 
 const { values } = parseArgs({
   options: {
     'tasks-per-cluster': { type: 'string', default: '600' },
     clusters: { type: 'string', default: '10' },
     'idle-seconds': { type: 'string', default: '30' },
-    'skip-build': { type: 'boolean', default: false },
     /** Seconds of the faulted phase: discovery every 5 s while some clusters hang and others are throttled. */
     'fault-seconds': { type: 'string', default: '120' },
     /** Only the faulted phase. */
     'only-faults': { type: 'boolean', default: false },
-    /** glibc malloc arenas for the supervisor; the default is docker/Dockerfile's ENV ('' for glibc's own). */
-    'malloc-arena-max': { type: 'string', default: IMAGE_MALLOC_ARENA_MAX },
-    /** Node flags for the supervisor; the default is what docker/Dockerfile's ENTRYPOINT uses. */
-    'node-flags': { type: 'string', default: IMAGE_NODE_FLAGS },
+    ...APPLIANCE_OPTIONS,
   },
 });
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -52,7 +47,7 @@ async function cpuSeconds(pid: number): Promise<number> {
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
-function bundle(ports: Record<string, number>, revision: string, discoveryInterval = '30s'): string {
+function bundle(ports: AppliancePorts, revision: string, discoveryInterval = '30s'): string {
   return `discovery:
   interval: ${discoveryInterval}
 prometheus:
@@ -62,13 +57,7 @@ prometheus:
     bench_rev: "${revision}"
 components:
   grafana: false
-listen:
-  host: 127.0.0.1
-  prometheus: ${ports.prometheus}
-  alertmanager: ${ports.alertmanager}
-  nodeExporter: ${ports.nodeExporter}
-  admin: ${ports.admin}
-`;
+${listenSection(ports)}`;
 }
 
 if (!values['skip-build']) {
@@ -124,7 +113,7 @@ say(JSON.stringify({ ...results, build: 'dist (compiled)', node_flags: values['n
 
 /** One cold start, idle window, config change and stop of the appliance running `binaries`. */
 async function measure(binaries: PrometheusFamily): Promise<Record<string, unknown>> {
-  const ports = { prometheus: await freePort(), alertmanager: await freePort(), nodeExporter: await freePort(), admin: await freePort() };
+  const ports = await appliancePorts();
   aws.s3.putObject('bench', 'appliance.yml', bundle(ports, '1'));
   const dataDir = await mkdtemp(join(tmpdir(), 'bench-supervisor-'));
   const admin = `http://127.0.0.1:${ports.admin}`;
@@ -214,12 +203,12 @@ async function measure(binaries: PrometheusFamily): Promise<Record<string, unkno
 }
 
 /** The compiled appliance, as the image runs it, against the fake AWS and the bench bucket. */
-function spawnAppliance(binaries: PrometheusFamily, ports: Record<string, number>, dataDir: string, extraEnv: Record<string, string> = {}) {
+function spawnAppliance(binaries: PrometheusFamily, ports: AppliancePorts, dataDir: string, extraEnv: Record<string, string> = {}) {
   return spawnCompiled({
     binaries,
     awsEnv: aws.env,
     configLocation: 's3://bench/appliance.yml',
-    adminPort: ports.admin!,
+    adminPort: ports.admin,
     dataDir,
     nodeFlags: values['node-flags'],
     mallocArenaMax: values['malloc-arena-max'],
@@ -233,7 +222,7 @@ function spawnAppliance(binaries: PrometheusFamily, ports: Record<string, number
  * and heap all along, so growth shows as the difference between the first and last quarter.
  */
 async function measureUnderFaults(binaries: PrometheusFamily): Promise<Record<string, unknown>> {
-  const ports = { prometheus: await freePort(), alertmanager: await freePort(), nodeExporter: await freePort(), admin: await freePort() };
+  const ports = await appliancePorts();
   aws.s3.putObject('bench', 'appliance.yml', bundle(ports, '1', '5s'));
   const dataDir = await mkdtemp(join(tmpdir(), 'bench-supervisor-faults-'));
   const admin = `http://127.0.0.1:${ports.admin}`;

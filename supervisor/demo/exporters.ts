@@ -60,7 +60,8 @@ export async function startDemoExporters(endpoints: DemoEndpoint[]): Promise<{ c
   return { close: () => closeAll(servers) };
 }
 
-async function closeAll(servers: Server[]): Promise<void> {
+/** Closes every server and drops its open (kept-alive) connections. */
+export async function closeAll(servers: Server[]): Promise<void> {
   await Promise.all(
     servers.map(
       (server) =>

@@ -85,27 +85,18 @@ export type OverriddenKeys = ReadonlyMap<string, string>;
 export function applyDiscoveryOverrides(section: DiscoverySettingsInput, overrides: DiscoveryOverrides): { section: DiscoverySettingsInput; overridden: OverriddenKeys } {
   const result: DiscoverySettingsInput = { ...section };
   const overridden = new Map<string, string>();
-  if (overrides.interval) {
-    result.interval = overrides.interval.value;
-    overridden.set('interval', overrides.interval.from);
-  }
-  if (overrides.clusters) {
-    result.clusters = overrides.clusters.value;
-    overridden.set('clusters', overrides.clusters.from);
-  }
-  if (overrides.regions) {
-    result.regions = overrides.regions.value;
-    overridden.set('regions', overrides.regions.from);
+  // These keys take the override's value as it is; roleArns (with externalId) build accounts below.
+  for (const key of ['interval', 'clusters', 'regions', 'maxDropRatio'] as const) {
+    const override = overrides[key];
+    if (!override) continue;
+    (result as Record<string, unknown>)[key] = override.value;
+    overridden.set(key, override.from);
   }
   if (overrides.roleArns) {
     const externalId = overrides.externalId?.value;
     // The appliance's own account stays watched beside the roles' accounts.
     result.accounts = [{}, ...overrides.roleArns.value.map((roleArn) => ({ roleArn, ...(externalId ? { externalId } : {}) }))];
     overridden.set('accounts', overrides.externalId ? `${overrides.roleArns.from} and ${overrides.externalId.from}` : overrides.roleArns.from);
-  }
-  if (overrides.maxDropRatio) {
-    result.maxDropRatio = overrides.maxDropRatio.value;
-    overridden.set('maxDropRatio', overrides.maxDropRatio.from);
   }
   return { section: result, overridden };
 }
